@@ -1,0 +1,155 @@
+"""The ``qptd`` command: extract one page, serve the replica, run the offline demo, write docs.
+
+``scrapy crawl qptd`` stays the way to crawl; this command holds the tools around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from .normalize.article import normalize_item, utc_now
+from .pages import ArticlePage
+from .schema import fields_markdown
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print the item of one stored page as JSON, exactly as a crawl would export it."""
+    path = Path(args.page)
+    try:
+        html = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        print(f"qptd extract: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    page = ArticlePage(html, args.url)
+    if not page.is_article():
+        kind = "a 'page not found' page" if page.is_soft_404() else "not an article page"
+        print(f"qptd extract: {path} is {kind} (no article root or headline)", file=sys.stderr)
+        return 1
+    item = dataclasses.asdict(page.to_item(crawled_at=args.crawled_at or utc_now()))
+    normalize_item(item)
+    json.dump(item, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_replica_serve(args: argparse.Namespace) -> int:
+    """Serve the replica until interrupted; the first line printed is its base URL."""
+    from .replica import Portal, ReplicaServer, Variants
+
+    variants = Variants(
+        pagination=args.pagination, list_layout=args.list_layout, sitemap=args.sitemap
+    )
+    server = ReplicaServer(
+        Portal(args.articles, seed=args.seed), variants, host=args.host, port=args.port
+    )
+    print(server.base_url, flush=True)
+    if args.port_file:
+        Path(args.port_file).write_text(server.base_url + "\n", encoding="utf-8")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_replica_truth(args: argparse.Namespace) -> int:
+    """Write the ground truth of every replica article as JSON Lines."""
+    from .replica import Portal
+
+    portal = Portal(args.articles, seed=args.seed)
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        for i in range(portal.n_articles):
+            out.write(json.dumps(portal.truth(i), ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_schema_docs(args: argparse.Namespace) -> int:
+    """Write docs/FIELDS.md from the schema (or check that it is current)."""
+    target = Path(args.output)
+    text = fields_markdown()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{target} is out of date: run `qptd schema-docs`", file=sys.stderr)
+            return 1
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(
+        articles=args.articles, seed=args.seed, exports=Path(args.exports), quiet=args.quiet
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qptd", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("extract", help="print the article item of one stored HTML page")
+    p.add_argument("page", help="path of the stored HTML page")
+    p.add_argument("--url", required=True, help="the URL the page was fetched from")
+    p.add_argument("--crawled-at", help="ISO time to record as crawled_at (default: now, UTC)")
+    p.set_defaults(func=cmd_extract)
+
+    replica = sub.add_parser("replica", help="the local replica of the portal")
+    rsub = replica.add_subparsers(dest="replica_command", required=True)
+    p = rsub.add_parser("serve", help="serve the replica on loopback")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    p.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    p.add_argument("--articles", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--pagination", choices=["query", "links", "ignored"], default="query")
+    p.add_argument(
+        "--list-layout", choices=["mixed", "type2", "h3_time_news", "news_title"], default="mixed"
+    )
+    p.add_argument("--sitemap", action="store_true", help="serve /sitemap.xml")
+    p.add_argument("--port-file", help="also write the base URL to this file")
+    p.set_defaults(func=cmd_replica_serve)
+    p = rsub.add_parser("truth", help="write the replica's ground truth as JSON Lines")
+    p.add_argument("--articles", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("-o", "--output", default="-")
+    p.set_defaults(func=cmd_replica_truth)
+
+    p = sub.add_parser("schema-docs", help="write docs/FIELDS.md from schemas/")
+    p.add_argument("-o", "--output", default="docs/FIELDS.md")
+    p.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    p.set_defaults(func=cmd_schema_docs)
+
+    p = sub.add_parser("demo", help="crawl the bundled replica end to end, offline")
+    p.add_argument("--articles", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--exports", default="exports")
+    p.add_argument("--quiet", action="store_true", help="less Scrapy log output")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ValueError as exc:
+        print(f"qptd: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

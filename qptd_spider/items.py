@@ -1,0 +1,44 @@
+"""The item the spider yields: one article. Its fields mirror ``schemas/article.schema.json``
+(a test fails when they drift)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Author:
+    """One person who signed an article."""
+
+    name: str
+    rank: str | None = None
+    academic_title: str | None = None
+    position: str | None = None
+    role: str | None = None
+
+
+@dataclass
+class ArticleItem:
+    """One article; handled through itemadapter by pipelines and exporters."""
+
+    url: str
+    article_id: str | None = None
+    title: str = ""
+    lead: str | None = None
+    dateline: str | None = None
+    body: str = ""
+    published_at: str | None = None
+    published_at_raw: str | None = None
+    published_at_precision: str | None = None
+    category: list[str] = field(default_factory=list)
+    category_path: str = ""
+    images: list[dict[str, Any]] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    signature_raw: str | None = None
+    authors: list[dict[str, Any]] = field(default_factory=list)
+    author: str | None = None
+    position: str | None = None
+    source: str | None = None
+    crawled_at: str = ""
+    content_hash: str = ""

@@ -1,0 +1,103 @@
+"""Publication dates: every format the portal writes, always time-zone aware (UTC+7).
+
+Vietnam has used UTC+7 all year since 1975, with no daylight saving, so a fixed offset is
+exact. A date whose time is not shown is kept at day precision; it is never passed off as
+a midnight time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+_WEEKDAY = re.compile(r"^\s*(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cn)\s*[,:-]?\s*", re.I)
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
+_HMS = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:h]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# A 2-digit year is read as 20YY: the portal started in the 2000s.
+_CENTURY = 2000
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A parsed publication time and how much of it the page gave."""
+
+    value: datetime
+    precision: str  # "second", "minute" or "day"
+
+    def isoformat(self) -> str:
+        """ISO 8601 in Vietnam time, e.g. ``2018-11-20T08:15:00+07:00``."""
+        return self.value.astimezone(VIETNAM).isoformat()
+
+
+def _parse_iso(text: str) -> ParsedDate | None:
+    text = text.strip()
+    if not _ISO_START.match(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        return None
+    if len(text) == 10:
+        return ParsedDate(parsed.replace(tzinfo=VIETNAM), "day")
+    if parsed.tzinfo is None:
+        # The CMS writes local time; a missing offset means Vietnam's.
+        parsed = parsed.replace(tzinfo=VIETNAM)
+    time_part = text.split("T", 1)[1] if "T" in text else text.split(" ", 1)[1]
+    precision = "second" if re.match(r"^\d{1,2}:\d{2}:\d{2}", time_part) else "minute"
+    return ParsedDate(parsed.astimezone(VIETNAM), precision)
+
+
+def _parse_vietnamese(text: str) -> ParsedDate | None:
+    text = _WEEKDAY.sub("", text.strip())
+    day_match = _DMY.search(text)
+    if not day_match:
+        return None
+    day, month, year = (int(g) for g in day_match.groups())
+    if year < 100:
+        year += _CENTURY
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        return None
+    rest = text[: day_match.start()] + " " + text[day_match.end() :]
+    time_match = _HMS.search(rest)
+    if not time_match:
+        return ParsedDate(datetime.combine(day_value, time(0, 0), VIETNAM), "day")
+    hour, minute = int(time_match.group(1)), int(time_match.group(2))
+    second = int(time_match.group(3)) if time_match.group(3) else 0
+    if hour > 23 or minute > 59 or second > 59:
+        return ParsedDate(datetime.combine(day_value, time(0, 0), VIETNAM), "day")
+    precision = "second" if time_match.group(3) else "minute"
+    return ParsedDate(
+        datetime.combine(day_value, time(hour, minute, second), VIETNAM), precision
+    )
+
+
+def parse_date(text: str | None) -> ParsedDate | None:
+    """Parse one date string in any format the portal uses; None when it holds no date."""
+    if not text or not text.strip():
+        return None
+    return _parse_iso(text) or _parse_vietnamese(text)
+
+
+def first_plausible_date(
+    candidates: Iterable[str | None], not_after: datetime
+) -> tuple[ParsedDate, str] | None:
+    """The first candidate that parses to a time no later than ``not_after``, with its text.
+
+    Candidates come best evidence first (microdata, then the visible header, then a
+    listing). A time in the future of the crawl is a wrong reading (a day and month
+    swapped, a clock off), so it is passed over for the next piece of evidence.
+    """
+    # A clock a few minutes fast on the server should not throw a fresh article away.
+    tolerance = timedelta(minutes=10)
+    for text in candidates:
+        parsed = parse_date(text)
+        if parsed is not None and parsed.value <= not_after + tolerance:
+            return parsed, (text or "").strip()
+    return None

@@ -1,0 +1,414 @@
+"""The replica's synthetic portal: categories, articles and their ground truth.
+
+Everything is computed from (seed, article index) on demand, so a 100,000-article portal
+costs only a path → index table in memory, never its pages. Texts are generated from the
+templates below (our own words, modeled on the portal's style), never copied articles.
+
+Article ``i`` belongs to leaf category ``i % K`` and is older than article ``i - 1``, so a
+category's list page ``p`` is a slice of an arithmetic progression, computed directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from ..normalize.dates import VIETNAM
+from ..normalize.text import old_style_tones
+
+SITE_NUMBER = "2001606"
+NEWEST_ARTICLE = datetime(2025, 10, 30, 10, 31, 0, tzinfo=VIETNAM)
+
+
+@dataclass(frozen=True)
+class Category:
+    """A menu entry; leaves hold articles, parents list their leaves' articles."""
+
+    path: str
+    name: str
+    parent: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in CATEGORY_CHAIN[self.path]]
+
+
+_TREE: list[tuple[str, str, list[tuple[str, str]]]] = [
+    (
+        "thoi-su-chinh-tri",
+        "Thời sự - Chính trị",
+        [("thanh-pho-ha-noi", "Thành phố Hà Nội"), ("trong-nuoc", "Trong nước")],
+    ),
+    (
+        "quoc-phong-an-ninh",
+        "Quốc phòng - An ninh",
+        [("xay-dung-luc-luong", "Xây dựng lực lượng"), ("giao-duc-quoc-phong", "Giáo dục quốc phòng")],
+    ),
+    (
+        "kinh-te-xa-hoi",
+        "Kinh tế - Xã hội",
+        [("kinh-te", "Kinh tế"), ("xa-hoi", "Xã hội")],
+    ),
+    ("van-hoa-van-nghe", "Văn hóa - Văn nghệ", [("van-hoa", "Văn hóa"), ("van-nghe", "Văn nghệ")]),
+    ("the-thao", "Thể thao", [("trong-nuoc", "Trong nước"), ("quoc-te", "Quốc tế")]),
+    ("quoc-te", "Quốc tế", []),
+    ("ban-doc", "Bạn đọc", []),
+]
+
+CATEGORIES: list[Category] = []
+for _path, _name, _children in _TREE:
+    CATEGORIES.append(Category(_path, _name))
+    CATEGORIES.extend(Category(f"{_path}/{c}", n, _path) for c, n in _children)
+CATEGORY_BY_PATH = {c.path: c for c in CATEGORIES}
+CATEGORY_CHAIN: dict[str, list[Category]] = {
+    c.path: ([CATEGORY_BY_PATH[c.parent]] if c.parent else []) + [c] for c in CATEGORIES
+}
+LEAVES: list[Category] = [
+    c for c in CATEGORIES if not any(o.parent == c.path for o in CATEGORIES)
+]
+LEAF_INDEX = {c.path: k for k, c in enumerate(LEAVES)}
+CHILD_LEAVES: dict[str, list[int]] = {
+    c.path: [k for k, leaf in enumerate(LEAVES) if leaf.path == c.path or leaf.parent == c.path]
+    for c in CATEGORIES
+}
+
+# -- word lists ---------------------------------------------------------------------------
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
+MIDDLES = ["Văn", "Thị", "Đức", "Minh", "Quang", "Thanh", "Hữu", "Ngọc", "Xuân", "Mạnh"]
+GIVENS = ["Hùng", "Lan", "Hiếu", "Anh", "Dũng", "Hòa", "Thủy", "Tuấn", "Hà", "Long", "Khánh",
+          "Thắng", "Hương", "Quý", "Thụy", "Nam", "Sơn", "Trang", "Phúc", "Lâm"]
+RANKS = ["Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá",
+         "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy"]
+POSITIONS = [
+    "Chính ủy Bộ Tư lệnh Thủ đô Hà Nội",
+    "Phó Tư lệnh Bộ Tư lệnh Thủ đô Hà Nội",
+    "Chỉ huy trưởng Ban CHQS quận Long Biên",
+    "Chính trị viên Ban CHQS huyện Ba Vì",
+    "Trưởng phòng Tuyên huấn, Cục Chính trị",
+    "Bí thư Quận ủy, Chủ tịch UBND quận Cầu Giấy",
+    "Phó Bí thư Đảng ủy Quân sự Thành phố",
+    "Giám đốc Sở Lao động - Thương binh và Xã hội",
+]
+UNITS = ["Bộ CHQS tỉnh Hà Giang", "Sư đoàn 301", "Lữ đoàn 201", "Trường Quân sự Thủ đô",
+         "Ban CHQS huyện Sóc Sơn", "Học viện Chính trị"]
+ACADEMIC = ["ThS.", "TS.", "PGS.TS", "GS.TS"]
+ACADEMIC_CANONICAL = {"ThS.": "ThS", "TS.": "TS", "PGS.TS": "PGS.TS", "GS.TS": "GS.TS"}
+AGENCIES = ["TTXVN", "VOV", "QĐND"]
+
+SUBJECTS = ["Bộ Tư lệnh Thủ đô Hà Nội", "Ban CHQS quận Ba Đình", "Quận ủy Thanh Xuân",
+            "Lực lượng vũ trang Thủ đô", "Hội Cựu chiến binh Thành phố", "Đoàn Thanh niên quận Hà Đông",
+            "Ban CHQS huyện Đông Anh", "Thành ủy Hà Nội", "Trung đoàn 102", "Dân quân tự vệ huyện Gia Lâm"]
+ACTIONS = ["tổng kết công tác", "triển khai nhiệm vụ", "ra quân huấn luyện", "sơ kết phong trào",
+           "tổ chức diễn tập", "gặp mặt tân binh", "trao tặng nhà tình nghĩa", "giao ban công tác",
+           "tuyên truyền pháp luật về", "hội thao"]
+OBJECTS = ["tuyển quân năm 2025", "phòng thủ khu vực", "xây dựng nông thôn mới",
+           "bảo đảm an toàn giao thông", "phòng chống thiên tai", "dân vận khéo",
+           "học tập và làm theo Bác", "huấn luyện dự bị động viên", "quốc phòng toàn dân",
+           "giữ gìn hòa bình"]
+SENTENCES = [
+    "{s} đã quán triệt sâu sắc các nghị quyết, chỉ thị của cấp trên và cụ thể hóa thành kế hoạch sát với thực tiễn.",
+    "Các cơ quan, đơn vị chủ động phối hợp, tạo sự thống nhất cao trong lãnh đạo, chỉ đạo và tổ chức thực hiện.",
+    "Trong năm, {s} đã hoàn thành tốt các chỉ tiêu được giao, nhiều chỉ tiêu vượt kế hoạch đề ra.",
+    "Công tác tuyên truyền được đổi mới về nội dung và hình thức, thu hút đông đảo cán bộ, chiến sĩ tham gia.",
+    "Thời gian tới, đơn vị tiếp tục nâng cao chất lượng huấn luyện, sẵn sàng chiến đấu, xây dựng chính quy.",
+    "Hội nghị cũng chỉ ra những hạn chế cần khắc phục như việc phối hợp giữa các lực lượng có lúc chưa chặt chẽ.",
+    "Quận ủy, UBND quận đã ban hành nhiều văn bản lãnh đạo, chỉ đạo kịp thời, sát với yêu cầu nhiệm vụ.",
+    "Phát biểu tại buổi lễ, đồng chí Chỉ huy trưởng biểu dương tinh thần trách nhiệm của các tập thể, cá nhân.",
+    "Nhân dịp này, nhiều tập thể, cá nhân có thành tích xuất sắc được tặng Bằng khen, Giấy khen.",
+    "Phong trào thi đua “Người tốt, việc tốt” được duy trì thường xuyên, lan tỏa rộng khắp.",
+    "Thành uỷ, Quận uỷ đã chỉ đạo các cấp ủy triển khai đồng bộ, hiệu quả các giải pháp.",
+    "Công tác hậu cần, kỹ thuật được bảo đảm đầy đủ, kịp thời cho các nhiệm vụ đột xuất.",
+]
+CAPTIONS = ["Quang cảnh buổi lễ.", "Các đại biểu tham quan mô hình huấn luyện.",
+            "Lãnh đạo đơn vị trao Bằng khen cho các tập thể.", "Chiến sĩ mới trong buổi huấn luyện đầu tiên.",
+            "Dân quân tự vệ thực hành diễn tập phòng chống cháy nổ."]
+
+SIGNATURE_FORMS = (
+    "name_position_two_lines",
+    "rank_caps_comma_position",
+    "rank_caps_next_line_position",
+    "rank_caps_dash_position",
+    "role_bai_anh",
+    "role_tin_anh_initial",
+    "two_authors_dash",
+    "theo_agency",
+    "name_agency_bracket",
+    "name_tong_hop",
+    "academic_unit_bracket",
+    "honorary_combined",
+    "staff_pv",
+    "author_box",
+    "none",
+)
+DATE_FORMS = ("meta_empty_header", "meta_header_seconds", "meta_compact_offset_header_minutes",
+              "header_weekday_only", "none_visible")
+LIST_LAYOUTS = ("type2", "h3_time_news", "news_title")
+CAPTION_FORMS = ("em", "center", "table", "figure", "none")
+
+
+def slugify(text: str) -> str:
+    """ASCII slug of a Vietnamese title, the way the CMS writes them."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _hex24(seed: int, i: int) -> str:
+    return hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()[:24]
+
+
+@dataclass
+class Image:
+    url: str
+    caption: str | None
+    caption_form: str
+    lazy: bool
+
+
+@dataclass
+class Article:
+    """One synthetic article: what the page shows and what a perfect crawler exports."""
+
+    index: int
+    seed: int
+    leaf: Category
+
+    @cached_property
+    def _rng(self) -> random.Random:
+        return random.Random(f"{self.seed}:{self.index}:body")
+
+    @property
+    def article_id(self) -> str:
+        return _hex24(self.seed, self.index)
+
+    @cached_property
+    def published_at(self) -> datetime:
+        rng = random.Random(f"{self.seed}:{self.index}:date")
+        # About four articles a day across the portal, at irregular times.
+        minutes = self.index * 360 + rng.randint(0, 200)
+        moment = NEWEST_ARTICLE - timedelta(minutes=minutes)
+        return moment.replace(second=rng.choice([0, 0, 15, 42]))
+
+    @cached_property
+    def title_written(self) -> str:
+        rng = random.Random(f"{self.seed}:{self.index}:title")
+        title = f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
+        if rng.random() < 0.15:
+            # New-style tone marks, as some editors type them.
+            title = title.replace("hòa", "hoà").replace("ủy", "uỷ")
+        return title
+
+    @property
+    def title(self) -> str:
+        return old_style_tones(self.title_written)
+
+    @cached_property
+    def lead(self) -> str:
+        rng = random.Random(f"{self.seed}:{self.index}:lead")
+        when = rng.choice(["Sáng", "Chiều", "Ngày"])
+        d = self.published_at
+        return (
+            f"{when} {d.day}-{d.month}, {rng.choice(SUBJECTS)} đã {rng.choice(ACTIONS)} "
+            f"{rng.choice(OBJECTS)}, với sự tham dự của đại diện các cơ quan, đơn vị."
+        )
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        rng = self._rng
+        subject = rng.choice(SUBJECTS)
+        count = rng.randint(3, 7)
+        out = []
+        for _ in range(count):
+            sentences = rng.sample(SENTENCES, k=rng.randint(2, 4))
+            out.append(" ".join(s.format(s=subject) for s in sentences))
+        return out
+
+    @cached_property
+    def images(self) -> list[Image]:
+        rng = random.Random(f"{self.seed}:{self.index}:images")
+        day = self.published_at.strftime("%Y%m%d")
+        n = rng.choice([0, 1, 1, 2, 3]) if self.date_form != "none_visible" else rng.randint(1, 2)
+        out = []
+        for k in range(n):
+            form = CAPTION_FORMS[(self.index + k) % len(CAPTION_FORMS)]
+            caption = rng.choice(CAPTIONS) if form != "none" else None
+            name = f"{slugify(self.title)[:40]}_{hashlib.md5(f'{self.index}:{k}'.encode()).hexdigest()[:5]}"
+            url = f"/upload/{SITE_NUMBER}/{day}/{name}.jpg"
+            out.append(Image(url=url, caption=caption, caption_form=form, lazy=rng.random() < 0.4))
+        return out
+
+    @property
+    def signature_form(self) -> str:
+        return SIGNATURE_FORMS[(self.index * 7 + self.seed) % len(SIGNATURE_FORMS)]
+
+    @property
+    def date_form(self) -> str:
+        return DATE_FORMS[(self.index * 3 + self.seed) % len(DATE_FORMS)]
+
+    @cached_property
+    def signature(self) -> tuple[list[str], list[dict[str, Any]], str | None]:
+        """(signature lines as written, expected authors, expected source)."""
+        return _signature(self.signature_form, random.Random(f"{self.seed}:{self.index}:sig"))
+
+    @cached_property
+    def related(self) -> list[int]:
+        """Older articles of the same category (a chain that reaches every article)."""
+        k = len(LEAVES)
+        return [self.index + k, self.index + 2 * k, self.index + 5 * k]
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLES)} {rng.choice(GIVENS)}"
+
+
+def _author(name: str, **kw: Any) -> dict[str, Any]:
+    base = {"name": name, "rank": None, "academic_title": None, "position": None, "role": None}
+    base.update(kw)
+    return base
+
+
+def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str, Any]], str | None]:
+    name = _person(rng)
+    caps = name.upper()
+    rank = rng.choice(RANKS)
+    rank_written = rank.replace("úy", "uý") if rng.random() < 0.3 else rank
+    position = rng.choice(POSITIONS)
+    if form == "name_position_two_lines":
+        first, second = "Thành ủy viên", position
+        written_first = first.replace("ủy", "uỷ") if rng.random() < 0.5 else first
+        return ([f"{name}, {written_first},", second],
+                [_author(name, position=f"{first}, {second}")], None)
+    if form == "rank_caps_comma_position":
+        return [f"{rank_written} {caps}, {position}"], [_author(name, rank=rank, position=position)], None
+    if form == "rank_caps_next_line_position":
+        return [f"{rank_written} {caps}", position], [_author(name, rank=rank, position=position)], None
+    if form == "rank_caps_dash_position":
+        return [f"{rank_written} {caps} - {position}"], [_author(name, rank=rank, position=position)], None
+    if form == "role_bai_anh":
+        return [f"Bài, ảnh: {caps}"], [_author(name, role="Bài, ảnh")], None
+    if form == "role_tin_anh_initial":
+        given = name.split()[-1]
+        initial = name.split()[-2][0]
+        return ([f"Tin, ảnh: {initial}.{given.upper()}"],
+                [_author(f"{initial}. {given}", role="Tin, ảnh")], None)
+    if form == "two_authors_dash":
+        other = _person(rng)
+        return ([f"{caps} - {other.upper()}"], [_author(name), _author(other)], None)
+    if form == "theo_agency":
+        agency = rng.choice(AGENCIES)
+        return [f"Theo {agency}"], [], agency
+    if form == "name_agency_bracket":
+        return [f"{name} (TTXVN)"], [_author(name)], "TTXVN"
+    if form == "name_tong_hop":
+        return [f"{caps} (tổng hợp)"], [_author(name, role="Tổng hợp")], None
+    if form == "academic_unit_bracket":
+        title = rng.choice(ACADEMIC)
+        unit = rng.choice(UNITS)
+        return ([f"{title} {caps} ({unit})"],
+                [_author(name, academic_title=ACADEMIC_CANONICAL[title], position=unit)], None)
+    if form == "honorary_combined":
+        return ([f"Thượng tướng, Viện sĩ, Tiến sĩ {caps}"],
+                [_author(name, rank="Thượng tướng", academic_title="Viện sĩ, Tiến sĩ")], None)
+    if form == "staff_pv":
+        return ["PV"], [_author("PV")], None
+    if form == "author_box":
+        return ([f"{rank_written} {caps}", position], [_author(name, rank=rank, position=position)], None)
+    return [], [], None
+
+
+class Portal:
+    """The synthetic portal of ``n_articles`` articles for one seed."""
+
+    def __init__(self, n_articles: int, seed: int = 1, items_per_page: int = 10):
+        if n_articles < 1:
+            raise ValueError("the replica needs at least one article")
+        self.n_articles = n_articles
+        self.seed = seed
+        self.items_per_page = items_per_page
+        self._path_to_index: dict[str, int] = {}
+        self._index_to_path: list[str] = []
+        for i in range(n_articles):
+            leaf = LEAVES[i % len(LEAVES)]
+            slug = slugify(self._title_only(i))
+            path = f"/{leaf.path}/{slug}.html"
+            suffix = 2
+            while path in self._path_to_index:
+                path = f"/{leaf.path}/{slug}-{suffix}.html"
+                suffix += 1
+            self._path_to_index[path] = i
+            self._index_to_path.append(path)
+
+    def _title_only(self, i: int) -> str:
+        return Article(i, self.seed, LEAVES[i % len(LEAVES)]).title
+
+    def article(self, i: int) -> Article:
+        return Article(i, self.seed, LEAVES[i % len(LEAVES)])
+
+    def path_of(self, i: int) -> str:
+        return self._index_to_path[i]
+
+    def index_of(self, path: str) -> int | None:
+        return self._path_to_index.get(path)
+
+    def category_size(self, path: str) -> int:
+        leaves = CHILD_LEAVES[path]
+        k = len(LEAVES)
+        return sum(len(range(r, self.n_articles, k)) for r in leaves)
+
+    def category_page(self, path: str, page: int) -> list[int]:
+        """Article indexes on list page ``page`` (1-based) of a category, newest first."""
+        leaves = sorted(CHILD_LEAVES[path])
+        k, m = len(LEAVES), len(leaves)
+        start = (page - 1) * self.items_per_page
+        out = []
+        for n in range(start, start + self.items_per_page):
+            i = k * (n // m) + leaves[n % m]
+            if i >= self.n_articles:
+                break  # the sequence grows with n: every later one is out of range too
+            out.append(i)
+        return out
+
+    def last_page(self, path: str) -> int:
+        size = self.category_size(path)
+        return max(1, -(-size // self.items_per_page))
+
+    def truth(self, i: int, canonical_base: str = "https://quocphongthudo.vn") -> dict[str, Any]:
+        """What a perfect crawl exports for article ``i`` (volatile fields left out)."""
+        a = self.article(i)
+        lines, authors, source = a.signature
+        visible = a.date_form != "none_visible"
+        seconds = a.date_form in ("meta_empty_header", "meta_header_seconds",
+                                  "meta_compact_offset_header_minutes")
+        published = a.published_at if seconds else a.published_at.replace(second=0)
+        return {
+            "url": canonical_base + self.path_of(i),
+            "path": self.path_of(i),
+            "article_id": a.article_id,
+            "title": a.title,
+            "lead": a.lead,
+            "dateline": "QPTĐ",
+            "body": "\n\n".join(a.paragraphs),
+            "published_at": published.isoformat() if visible else None,
+            "published_at_listing": a.published_at.isoformat(),
+            "published_at_precision": ("second" if seconds else "minute") if visible else None,
+            "date_form": a.date_form,
+            "category": a.leaf.names,
+            "category_path": a.leaf.path,
+            "images": [
+                {"url": canonical_base + img.url, "caption": img.caption} for img in a.images
+            ],
+            "keywords": [a.leaf.name, "Quốc phòng Thủ đô"],
+            "signature_form": a.signature_form,
+            "signature_raw": "\n".join(lines) or None,
+            "authors": authors,
+            "author": "; ".join(x["name"] for x in authors) or None,
+            "position": authors[0]["position"] if authors else None,
+            "source": source,
+        }

@@ -1,0 +1,160 @@
+"""The article schema (``schemas/article.schema.json``) and everything derived from it.
+
+The JSON Schema file is the single source of truth: the Arrow schema used by the Parquet
+exporter, the validator used by the validation pipeline and ``docs/FIELDS.md`` are all
+computed here from it, so they cannot drift apart silently (tests compare them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pyarrow as pa
+
+SCHEMA_FILE = "article.schema.json"
+
+
+def schema_path() -> Path:
+    """Where the article schema lives: inside an installed wheel, or at the repository top."""
+    packaged = Path(__file__).parent / "_schemas" / SCHEMA_FILE
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE
+
+
+@cache
+def article_schema() -> dict[str, Any]:
+    """The article JSON Schema as a dict."""
+    with schema_path().open(encoding="utf-8") as fh:
+        schema: dict[str, Any] = json.load(fh)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def field_names() -> list[str]:
+    """Top-level field names in schema order."""
+    return list(article_schema()["properties"])
+
+
+def _types(spec: Mapping[str, Any]) -> tuple[str, bool]:
+    """(the non-null JSON type, whether null is allowed) of a property spec."""
+    raw = spec["type"]
+    types = [raw] if isinstance(raw, str) else list(raw)
+    nullable = "null" in types
+    concrete = [t for t in types if t != "null"]
+    if len(concrete) != 1:
+        raise ValueError(f"one concrete type expected, got {raw!r}")
+    return concrete[0], nullable
+
+
+def _arrow_type(spec: Mapping[str, Any]) -> pa.DataType:
+    json_type, _ = _types(spec)
+    if json_type == "string":
+        if spec.get("format") == "date-time":
+            # Arrow stores one time zone per column; the schema says which one readers see.
+            return pa.timestamp("us", tz=spec.get("x-arrow-timezone", "UTC"))
+        return pa.string()
+    if json_type == "integer":
+        return pa.int64()
+    if json_type == "number":
+        return pa.float64()
+    if json_type == "boolean":
+        return pa.bool_()
+    if json_type == "array":
+        return pa.list_(_arrow_type(spec["items"]))
+    if json_type == "object":
+        return pa.struct(list(_arrow_fields(spec)))
+    raise ValueError(f"no Arrow type for JSON type {json_type!r}")
+
+
+def _arrow_fields(spec: Mapping[str, Any]) -> Iterator[pa.Field]:
+    required = set(spec.get("required", ()))
+    for name, prop in spec["properties"].items():
+        _, nullable = _types(prop)
+        yield pa.field(
+            name,
+            _arrow_type(prop),
+            nullable=nullable or name not in required,
+            metadata={"description": prop.get("description", "")},
+        )
+
+
+@cache
+def arrow_schema() -> pa.Schema:
+    """The Arrow schema of an exported article table."""
+    schema = article_schema()
+    return pa.schema(
+        list(_arrow_fields(schema)),
+        metadata={"title": schema["title"], "source": SCHEMA_FILE},
+    )
+
+
+def timestamp_fields() -> frozenset[str]:
+    """Top-level fields stored as ISO strings in items and as timestamps in Arrow."""
+    return frozenset(
+        name
+        for name, prop in article_schema()["properties"].items()
+        if prop.get("format") == "date-time"
+    )
+
+
+@cache
+def validator() -> jsonschema.Draft202012Validator:
+    """A validator for one article item (as a plain dict)."""
+    return jsonschema.Draft202012Validator(
+        article_schema(), format_checker=jsonschema.FormatChecker()
+    )
+
+
+def validation_errors(item: Mapping[str, Any]) -> list[str]:
+    """Human-readable reasons why ``item`` does not satisfy the schema; empty when valid."""
+    reasons = []
+    for error in sorted(validator().iter_errors(dict(item)), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in error.path) or "(item)"
+        reasons.append(f"{where}: {error.message}")
+    return reasons
+
+
+def _type_label(spec: Mapping[str, Any]) -> str:
+    json_type, nullable = _types(spec)
+    if json_type == "array":
+        label = f"list of {_type_label(spec['items'])}"
+    elif json_type == "object":
+        label = "{" + ", ".join(spec["properties"]) + "}"
+    elif spec.get("format") == "date-time":
+        label = f"timestamp ({spec.get('x-arrow-timezone', 'UTC')})"
+    else:
+        label = json_type
+    return f"{label} or null" if nullable else label
+
+
+def fields_markdown() -> str:
+    """The field reference (docs/FIELDS.md), generated from the schema."""
+    schema = article_schema()
+    lines = [
+        "# Fields of an article",
+        "",
+        "<!-- Generated from schemas/article.schema.json by `qptd schema-docs`. Do not edit. -->",
+        "",
+        schema["description"],
+        "",
+        "| field | type | required | description |",
+        "| --- | --- | --- | --- |",
+    ]
+    required = set(schema["required"])
+    for name, prop in schema["properties"].items():
+        req = "yes" if name in required else "no"
+        lines.append(f"| `{name}` | {_type_label(prop)} | {req} | {prop['description']} |")
+        if _types(prop)[0] == "array" and _types(prop["items"])[0] == "object":
+            for sub, sub_prop in prop["items"]["properties"].items():
+                lines.append(
+                    f"| `{name}[].{sub}` | {_type_label(sub_prop)} | "
+                    f"{'yes' if sub in prop['items'].get('required', ()) else 'no'} | "
+                    f"{sub_prop['description']} |"
+                )
+    return "\n".join(lines) + "\n"

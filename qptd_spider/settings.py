@@ -1,0 +1,55 @@
+"""Scrapy settings for qptd. Defaults are polite to the live portal; replica runs raise
+concurrency from the command line (see ``qptd_spider.replica.REPLICA_CRAWL_SETTINGS``)."""
+
+from qptd_spider import __version__
+
+BOT_NAME = "qptd"
+SPIDER_MODULES = ["qptd_spider.spiders"]
+NEWSPIDER_MODULE = "qptd_spider.spiders"
+
+# Who we are and how to reach us: the portal's operators should be able to ask us to stop.
+QPTD_CONTACT_URL = "https://github.com/qptd-dataset/qptd"
+USER_AGENT = f"qptd/{__version__} (research crawler; +{QPTD_CONTACT_URL})"
+
+# Politeness for the live site.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+# Article pages are small; anything this large is not an article page.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Where exported articles go: `scrapy crawl qptd -O out.parquet` picks the Parquet exporter.
+FEED_EXPORTERS = {"parquet": "qptd_spider.exporters.ParquetItemExporter"}
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Canonical scheme and host of exported URLs, whatever host was crawled.
+QPTD_CANONICAL_BASE = "https://quocphongthudo.vn"
+# Rejected items (JSON Lines); empty: beside the first local feed, else exports/.
+QPTD_REJECTS_FILE = ""
+# Crawl stats as JSON at the end of the crawl; empty: not written.
+QPTD_STATS_FILE = ""
+
+ITEM_PIPELINES = {
+    "qptd_spider.pipelines.TextNormalizationPipeline": 100,
+    "qptd_spider.pipelines.DateNormalizationPipeline": 200,
+    "qptd_spider.pipelines.SignaturePipeline": 300,
+    "qptd_spider.pipelines.ContentHashPipeline": 800,
+    "qptd_spider.pipelines.ValidationPipeline": 900,
+}
+EXTENSIONS = {"qptd_spider.extensions.StatsFileExtension": 500}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"

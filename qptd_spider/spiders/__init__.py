@@ -1,0 +1,1 @@
+"""Spiders: they navigate; page parsers extract."""

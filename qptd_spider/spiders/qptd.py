@@ -1,0 +1,291 @@
+"""The ``qptd`` spider. It only navigates: which pages to fetch and in what order. What a
+page says is the page parsers' business (``qptd_spider.pages``).
+
+Discovery: home page and main menu → category list pages (paged with ``?page=N``) →
+articles → their related-article panels and breadcrumbs; ``/sitemap.xml`` when the site
+has one. Every URL is canonicalized first, so host aliases and tracking queries never
+cause a second fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from ..normalize.article import utc_now
+from ..normalize.dates import VIETNAM, parse_date
+from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage, Pagination
+from ..urls import DEFAULT_BASE_URL, PortalUrls, category_path_of, is_article_url, is_category_url
+
+
+@dataclass
+class _CategoryPaging:
+    """What paging one category has seen so far (pages are fetched one after another)."""
+
+    seen: set[str] = field(default_factory=set)
+
+
+def _parse_since(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"since must be YYYY-MM-DD, got {value!r}") from exc
+
+
+def _parse_positive_int(name: str, value: str | int | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, got {number}")
+    return number
+
+
+class QptdSpider(scrapy.Spider):
+    """Crawls the QPTĐ portal (or a replica of it) for articles.
+
+    Arguments (``-a name=value``): ``base_url`` (crawl target, default the live portal),
+    ``since`` (YYYY-MM-DD: stop paging a category once its items are older),
+    ``max_articles`` (stop after scheduling this many articles), ``categories``
+    (comma-separated category paths to limit the crawl to).
+    """
+
+    name = "qptd"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        categories: str | None = None,
+        canonical_base: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.base_url_arg = base_url
+        self.canonical_base_arg = canonical_base
+        self.urls = PortalUrls(base_url)
+        self.since = _parse_since(since)
+        self.max_articles = _parse_positive_int("max_articles", max_articles)
+        self.categories = tuple(
+            c.strip().strip("/") for c in (categories or "").split(",") if c.strip().strip("/")
+        )
+        self._scheduled_articles: set[str] = set()
+        self._paging: dict[str, _CategoryPaging] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QptdSpider:
+        spider: QptdSpider = super().from_crawler(crawler, *args, **kwargs)
+        canonical = spider.canonical_base_arg or crawler.settings.get("QPTD_CANONICAL_BASE")
+        spider.urls = PortalUrls(spider.base_url_arg, canonical)
+        return spider
+
+    # -- entry points --------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(f"{self.urls.base_url}/", callback=self.parse_home)
+        yield scrapy.Request(
+            f"{self.urls.base_url}/sitemap.xml",
+            callback=self.parse_sitemap,
+            errback=self.sitemap_failed,
+            meta={"handle_httpstatus_list": [404, 410]},
+            priority=-1,
+        )
+
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """Home page: main menu categories, and the articles it features."""
+        if not isinstance(response, TextResponse):
+            return
+        page = ListingPage(response.text, response.url)
+        for url in page.menu_urls():
+            yield from self._category_request(url)
+        for entry in page.entries():
+            yield from self._article_request(entry.url, entry)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """``/sitemap.xml`` (or a nested sitemap): article and category URLs."""
+        if response.status != 200 or not response.body.lstrip().startswith(b"<"):
+            self._inc("qptd/sitemap/missing")
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # lxml raises several kinds on non-XML bodies
+            self._inc("qptd/sitemap/unreadable")
+            return
+        self._inc("qptd/sitemap/read")
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if sitemap.type == "sitemapindex":
+                target = self.urls.to_fetch(loc)
+                if target:
+                    yield scrapy.Request(target, callback=self.parse_sitemap, priority=-1)
+            elif is_article_url(loc):
+                yield from self._article_request(loc, None)
+            elif is_category_url(loc):
+                yield from self._category_request(loc)
+
+    def sitemap_failed(self, failure: Failure) -> None:
+        self._inc("qptd/sitemap/failed")
+        self.logger.info("no sitemap: %s", failure.getErrorMessage())
+
+    # -- category lists ------------------------------------------------------------------
+
+    def parse_listing(
+        self, response: Response, category_path: str, page: int
+    ) -> Iterator[scrapy.Request]:
+        """One page of a category list: its articles, then the next page if it is worth it."""
+        if not isinstance(response, TextResponse):
+            return
+        self._inc("qptd/listing/pages")
+        listing = ListingPage(response.text, response.url)
+        entries = listing.entries()
+        pagination = listing.pagination()
+        paging = self._paging.setdefault(category_path, _CategoryPaging())
+        keys = [self.urls.canonical(e.url) for e in entries]
+        new_keys = [k for k in keys if k not in paging.seen]
+        paging.seen.update(keys)
+
+        for entry in entries:
+            if self._older_than_since(entry.published_at_raw):
+                self._inc("qptd/articles/skipped_before_since")
+                continue
+            yield from self._article_request(entry.url, entry)
+
+        # Breadcrumb and menu links can name subcategories the home menu did not show.
+        for url in listing.menu_urls():
+            yield from self._category_request(url)
+
+        stop = self._paging_stop_reason(page, entries, new_keys, pagination)
+        if stop:
+            self._inc(f"qptd/pagination/stop/{stop}")
+            return
+        yield self._listing_request(category_path, page + 1)
+
+    def _paging_stop_reason(
+        self, page: int, entries: list[ListingEntry], new_keys: list[str], pagination: Pagination
+    ) -> str | None:
+        """Why paging this category ends after ``page``; None to go on."""
+        if not entries:
+            return "empty"
+        if page > 1 and pagination.page_no is not None and pagination.page_no != page:
+            # The server ignored ?page=N and sent another page: paging does not work here.
+            return "page_mismatch"
+        if page > 1 and not new_keys:
+            # Out-of-range pages repeat the last page.
+            return "repeat"
+        last = pagination.last_page or _last_linked_page(pagination)
+        if last is not None and page >= last:
+            return "last_page"
+        if self._limit_reached():
+            return "max_articles"
+        if self.since and entries and all(
+            self._older_than_since(e.published_at_raw) for e in entries
+        ):
+            return "since"
+        return None
+
+    # -- articles ------------------------------------------------------------------------
+
+    def parse_article(
+        self, response: Response, hint: ListingHint | None = None
+    ) -> Iterator[Any]:
+        """An article page: one item, then the articles and categories it links to."""
+        if not isinstance(response, TextResponse):
+            self._inc("qptd/articles/not_text")
+            return
+        page = ArticlePage(response.text, response.url, hint)
+        if not page.is_article():
+            kind = "soft_404" if page.is_soft_404() else "not_article"
+            self._inc(f"qptd/articles/{kind}")
+            self.logger.warning("%s: %s", kind, response.url)
+            return
+        item = page.to_item(crawled_at=utc_now())
+        item.url = self.urls.canonical(response.url)
+        parsed = parse_date(item.published_at_raw)
+        if self.since and parsed and parsed.value.astimezone(VIETNAM).date() < self.since:
+            self._inc("qptd/articles/skipped_before_since")
+            return
+        self._inc("qptd/articles/parsed")
+        yield item
+        for url in page.related_urls():
+            yield from self._article_request(url, None)
+        for url in ListingPage(response.text, response.url).menu_urls():
+            yield from self._category_request(url)
+
+    # -- requests ------------------------------------------------------------------------
+
+    def _article_request(self, url: str, entry: ListingEntry | None) -> Iterator[scrapy.Request]:
+        target = self.urls.to_fetch(url)
+        if target is None or not is_article_url(target) or not self._wanted(target):
+            return
+        key = self.urls.canonical(target)
+        if key in self._scheduled_articles or self._limit_reached():
+            return
+        self._scheduled_articles.add(key)
+        self._inc("qptd/articles/scheduled")
+        hint = ListingHint(
+            published_at_raw=entry.published_at_raw if entry else None,
+            article_id=entry.article_id if entry else None,
+        )
+        yield scrapy.Request(target, callback=self.parse_article, cb_kwargs={"hint": hint})
+
+    def _category_request(self, url: str) -> Iterator[scrapy.Request]:
+        target = self.urls.to_fetch(url)
+        if target is None or not is_category_url(target) or not self._wanted(target):
+            return
+        yield self._listing_request(category_path_of(target), 1)
+
+    def _listing_request(self, category_path: str, page: int) -> scrapy.Request:
+        url = f"{self.urls.base_url}/{category_path}"
+        if page > 1:
+            url += f"?page={page}"
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            cb_kwargs={"category_path": category_path, "page": page},
+            # Finish paging a category before wandering: keeps the frontier small.
+            priority=1,
+        )
+
+    def _wanted(self, url: str) -> bool:
+        if not self.categories:
+            return True
+        path = category_path_of(url)
+        return any(path == c or path.startswith(c + "/") for c in self.categories)
+
+    def _limit_reached(self) -> bool:
+        return self.max_articles is not None and len(self._scheduled_articles) >= self.max_articles
+
+    def _older_than_since(self, raw: str | None) -> bool:
+        if self.since is None:
+            return False
+        parsed = parse_date(raw)
+        return parsed is not None and parsed.value.astimezone(VIETNAM).date() < self.since
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+
+def _last_linked_page(pagination: Pagination) -> int | None:
+    """The highest ``?page=N`` among rendered pagination links, if any."""
+    pages = [
+        int(value)
+        for link in pagination.page_links
+        for value in parse_qs(urlsplit(link).query).get("page", [])
+        if value.isdigit()
+    ]
+    return max(pages) if pages else None

@@ -1,0 +1,100 @@
+"""URLs of the portal: host aliases, canonical form, and what kind of page a URL is.
+
+The portal answers on several host names (quocphongthudo.vn, quocphongthudo.com.vn,
+qptd.com.vn, each with or without www.) and list pages add a tracking ``categoryId`` query.
+All of them are one site: the canonical form maps every alias to one host, so an article
+listed under two categories, or linked through two hosts, is one article.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+DEFAULT_BASE_URL = "https://quocphongthudo.vn"
+PORTAL_HOSTS = frozenset({"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn"})
+# Query keys that only track where a link was clicked; they never change the page.
+TRACKING_QUERY_KEYS = ("categoryId", "utm_source", "utm_medium", "utm_campaign", "fbclid")
+
+_ARTICLE_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?/[^/]+\.html$")
+_CATEGORY_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?$")
+_DUPLICATE_SLASHES = re.compile(r"/{2,}")
+# Paths of the CMS that are not content (assets, uploads, the replica's own endpoints).
+_NON_CONTENT_PREFIXES = ("/upload/", "/images/", "/i/", "/app/", "/__truth__")
+
+
+def _bare_host(netloc: str) -> str:
+    host = netloc.rsplit("@", 1)[-1].lower()
+    return host.removeprefix("www.")
+
+
+class PortalUrls:
+    """Maps URLs between the crawl target (live portal or a replica) and the canonical form.
+
+    ``base_url`` is where requests go; ``canonical_base`` is the scheme and host that
+    exported URLs carry, so datasets from different runs and hosts share one key.
+    """
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, canonical_base: str | None = None):
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        self.base_url = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        self._target_host = _bare_host(parts.netloc)
+        canonical = urlsplit((canonical_base or self.base_url).rstrip("/"))
+        self.canonical_base = urlunsplit((canonical.scheme, canonical.netloc.lower(), "", "", ""))
+        self.allowed_hosts = frozenset(PORTAL_HOSTS | {self._target_host})
+
+    def is_portal(self, url: str) -> bool:
+        """True when ``url`` points at the portal (any alias) or the crawl target."""
+        return _bare_host(urlsplit(url).netloc) in self.allowed_hosts
+
+    def normalized_path(self, url: str) -> tuple[str, str]:
+        """(path, query) of ``url`` with duplicate slashes, trailing slash and tracking removed."""
+        cleaned = url_query_cleaner(url, TRACKING_QUERY_KEYS, remove=True)
+        parts = urlsplit(canonicalize_url(cleaned))
+        path = _DUPLICATE_SLASHES.sub("/", parts.path or "/")
+        if len(path) > 1:
+            path = path.rstrip("/")
+        return path, parts.query
+
+    def to_fetch(self, url: str, base: str | None = None) -> str | None:
+        """The URL to request for a link found on a page, or None when it leaves the portal."""
+        absolute = urljoin(base or self.base_url + "/", url.strip())
+        if urlsplit(absolute).scheme not in ("http", "https") or not self.is_portal(absolute):
+            return None
+        path, query = self.normalized_path(absolute)
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def canonical(self, url: str) -> str:
+        """The canonical URL: canonical host, normalized path, no tracking query, no fragment."""
+        path, query = self.normalized_path(url)
+        return f"{self.canonical_base}{path}" + (f"?{query}" if query else "")
+
+
+def path_of(url: str) -> str:
+    """The path of ``url`` (``/`` for the root)."""
+    return urlsplit(url).path or "/"
+
+
+def is_article_url(url: str) -> bool:
+    """Articles are ``/{category}[/{subcategory}]/{slug}.html``."""
+    return bool(_ARTICLE_PATH.match(path_of(url)))
+
+
+def is_category_url(url: str) -> bool:
+    """Category pages are ``/{category}[/{subcategory}]`` without ``.html``."""
+    path = path_of(url)
+    if path.lower().startswith(_NON_CONTENT_PREFIXES):
+        return False
+    return bool(_CATEGORY_PATH.match(path))
+
+
+def category_path_of(url: str) -> str:
+    """``thoi-su-chinh-tri/thanh-pho-ha-noi`` for an article or category URL."""
+    path = path_of(url).strip("/")
+    if path.endswith(".html"):
+        path = path.rsplit("/", 1)[0] if "/" in path else ""
+    return path
