@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
-from .normalize.article import normalize_item, utc_now
+from .extract import extract_item
+from .normalize.article import utc_now
 from .pages import ArticlePage
 from .schema import fields_markdown
 
@@ -24,13 +24,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"qptd extract: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    page = ArticlePage(html, args.url)
-    if not page.is_article():
+    item = extract_item(html, args.url, crawled_at=args.crawled_at or utc_now())
+    if item is None:
+        page = ArticlePage(html, args.url)
         kind = "a 'page not found' page" if page.is_soft_404() else "not an article page"
         print(f"qptd extract: {path} is {kind} (no article root or headline)", file=sys.stderr)
         return 1
-    item = dataclasses.asdict(page.to_item(crawled_at=args.crawled_at or utc_now()))
-    normalize_item(item)
     json.dump(item, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -63,13 +62,14 @@ def cmd_replica_truth(args: argparse.Namespace) -> int:
     from .replica import Portal
 
     portal = Portal(args.articles, seed=args.seed)
-    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
-    try:
-        for i in range(portal.n_articles):
-            out.write(json.dumps(portal.truth(i), ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    lines = (
+        json.dumps(portal.truth(i), ensure_ascii=False) + "\n" for i in range(portal.n_articles)
+    )
+    if args.output == "-":
+        sys.stdout.writelines(lines)
+    else:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            out.writelines(lines)
     return 0
 
 

@@ -57,8 +57,12 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
     errors = stats.get("log_count/ERROR", 0)
     print(f"articles exported: {rows} of {articles} in the replica")
     print(f"pages fetched:     {stats.get('downloader/response_count', 0)}")
-    print(f"errors:            {errors}; rejected items: {stats.get('qptd/validation/rejected', 0)}")
+    print(
+        f"errors:            {errors}; rejected items: {stats.get('qptd/validation/rejected', 0)}"
+    )
     print(f"crawl time:        {seconds:.1f} s")
     print("fill rates:        " + ", ".join(f"{k} {v:.0%}" for k, v in fill_rates(output).items()))
-    print(f"files:             {output} ({output.stat().st_size:,} bytes), {stats_file}, {log_file}")
+    print(
+        f"files:             {output} ({output.stat().st_size:,} bytes), {stats_file}, {log_file}"
+    )
     return 0 if rows > 0 and errors == 0 else 1

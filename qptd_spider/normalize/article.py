@@ -60,10 +60,9 @@ def normalize_date(item: Item) -> list[str]:
     changed: list[str] = []
     parsed = parse_date(item.get("published_at_raw"))
     crawled = item.get("crawled_at")
-    if parsed is not None and crawled:
-        # A publication time after the crawl is a misreading, not a date.
-        if parsed.value > datetime.fromisoformat(crawled):
-            parsed = None
+    # A publication time after the crawl is a misreading, not a date.
+    if parsed is not None and crawled and parsed.value > datetime.fromisoformat(crawled):
+        parsed = None
     _set(item, "published_at", parsed.isoformat() if parsed else None, changed)
     _set(item, "published_at_precision", parsed.precision if parsed else None, changed)
     return changed

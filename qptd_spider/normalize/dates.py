@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
-_WEEKDAY = re.compile(r"^\s*(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cn)\s*[,:-]?\s*", re.I)
+_WEEKDAY = re.compile(
+    r"^\s*(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cn)\s*[,:-]?\s*", re.I
+)
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _HMS = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:h]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -73,9 +75,7 @@ def _parse_vietnamese(text: str) -> ParsedDate | None:
     if hour > 23 or minute > 59 or second > 59:
         return ParsedDate(datetime.combine(day_value, time(0, 0), VIETNAM), "day")
     precision = "second" if time_match.group(3) else "minute"
-    return ParsedDate(
-        datetime.combine(day_value, time(hour, minute, second), VIETNAM), precision
-    )
+    return ParsedDate(datetime.combine(day_value, time(hour, minute, second), VIETNAM), precision)
 
 
 def parse_date(text: str | None) -> ParsedDate | None:

@@ -145,9 +145,15 @@ def _is_agency(text: str) -> bool:
     if text in KNOWN_AGENCIES:
         return True
     letters = text.replace("/", "")
-    return letters.isupper() and letters.isalpha() and 2 <= len(letters) <= 6 and text not in (
-        "PV",
-        "CTV",
+    return (
+        letters.isupper()
+        and letters.isalpha()
+        and 2 <= len(letters) <= 6
+        and text
+        not in (
+            "PV",
+            "CTV",
+        )
     )
 
 

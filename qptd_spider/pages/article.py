@@ -214,7 +214,7 @@ class ArticlePage:
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod
-    def _text(nodes: SelectorList[Selector]) -> str:
+    def _text(nodes: Selector | SelectorList[Selector]) -> str:
         return clean_whitespace(" ".join(nodes.xpath(".//text()").getall()))
 
     def _body_blocks(self) -> list[_BodyBlock]:
@@ -261,9 +261,13 @@ class ArticlePage:
         style = (node.attrib.get("style") or "").replace(" ", "").lower()
         classes = node.attrib.get("class", "").lower()
         emphasised = bool(text) and text == self._text(node.css("em, i"))
-        caption_like = bool(text) and len(text) <= _CAPTION_MAX_CHARS and (
-            emphasised
-            or "caption" in classes
-            or ("text-align:center" in style and not node.css("strong, b"))
+        caption_like = (
+            bool(text)
+            and len(text) <= _CAPTION_MAX_CHARS
+            and (
+                emphasised
+                or "caption" in classes
+                or ("text-align:center" in style and not node.css("strong, b"))
+            )
         )
         return _BodyBlock(text=text, is_caption_like=caption_like)

@@ -48,7 +48,10 @@ _TREE: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
         "quoc-phong-an-ninh",
         "Quốc phòng - An ninh",
-        [("xay-dung-luc-luong", "Xây dựng lực lượng"), ("giao-duc-quoc-phong", "Giáo dục quốc phòng")],
+        [
+            ("xay-dung-luc-luong", "Xây dựng lực lượng"),
+            ("giao-duc-quoc-phong", "Giáo dục quốc phòng"),
+        ],
     ),
     (
         "kinh-te-xa-hoi",
@@ -69,9 +72,7 @@ CATEGORY_BY_PATH = {c.path: c for c in CATEGORIES}
 CATEGORY_CHAIN: dict[str, list[Category]] = {
     c.path: ([CATEGORY_BY_PATH[c.parent]] if c.parent else []) + [c] for c in CATEGORIES
 }
-LEAVES: list[Category] = [
-    c for c in CATEGORIES if not any(o.parent == c.path for o in CATEGORIES)
-]
+LEAVES: list[Category] = [c for c in CATEGORIES if not any(o.parent == c.path for o in CATEGORIES)]
 LEAF_INDEX = {c.path: k for k, c in enumerate(LEAVES)}
 CHILD_LEAVES: dict[str, list[int]] = {
     c.path: [k for k, leaf in enumerate(LEAVES) if leaf.path == c.path or leaf.parent == c.path]
@@ -82,10 +83,42 @@ CHILD_LEAVES: dict[str, list[int]] = {
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
 MIDDLES = ["Văn", "Thị", "Đức", "Minh", "Quang", "Thanh", "Hữu", "Ngọc", "Xuân", "Mạnh"]
-GIVENS = ["Hùng", "Lan", "Hiếu", "Anh", "Dũng", "Hòa", "Thủy", "Tuấn", "Hà", "Long", "Khánh",
-          "Thắng", "Hương", "Quý", "Thụy", "Nam", "Sơn", "Trang", "Phúc", "Lâm"]
-RANKS = ["Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá",
-         "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy"]
+GIVENS = [
+    "Hùng",
+    "Lan",
+    "Hiếu",
+    "Anh",
+    "Dũng",
+    "Hòa",
+    "Thủy",
+    "Tuấn",
+    "Hà",
+    "Long",
+    "Khánh",
+    "Thắng",
+    "Hương",
+    "Quý",
+    "Thụy",
+    "Nam",
+    "Sơn",
+    "Trang",
+    "Phúc",
+    "Lâm",
+]
+RANKS = [
+    "Đại tướng",
+    "Thượng tướng",
+    "Trung tướng",
+    "Thiếu tướng",
+    "Đại tá",
+    "Thượng tá",
+    "Trung tá",
+    "Thiếu tá",
+    "Đại úy",
+    "Thượng úy",
+    "Trung úy",
+    "Thiếu úy",
+]
 POSITIONS = [
     "Chính ủy Bộ Tư lệnh Thủ đô Hà Nội",
     "Phó Tư lệnh Bộ Tư lệnh Thủ đô Hà Nội",
@@ -96,22 +129,54 @@ POSITIONS = [
     "Phó Bí thư Đảng ủy Quân sự Thành phố",
     "Giám đốc Sở Lao động - Thương binh và Xã hội",
 ]
-UNITS = ["Bộ CHQS tỉnh Hà Giang", "Sư đoàn 301", "Lữ đoàn 201", "Trường Quân sự Thủ đô",
-         "Ban CHQS huyện Sóc Sơn", "Học viện Chính trị"]
+UNITS = [
+    "Bộ CHQS tỉnh Hà Giang",
+    "Sư đoàn 301",
+    "Lữ đoàn 201",
+    "Trường Quân sự Thủ đô",
+    "Ban CHQS huyện Sóc Sơn",
+    "Học viện Chính trị",
+]
 ACADEMIC = ["ThS.", "TS.", "PGS.TS", "GS.TS"]
 ACADEMIC_CANONICAL = {"ThS.": "ThS", "TS.": "TS", "PGS.TS": "PGS.TS", "GS.TS": "GS.TS"}
 AGENCIES = ["TTXVN", "VOV", "QĐND"]
 
-SUBJECTS = ["Bộ Tư lệnh Thủ đô Hà Nội", "Ban CHQS quận Ba Đình", "Quận ủy Thanh Xuân",
-            "Lực lượng vũ trang Thủ đô", "Hội Cựu chiến binh Thành phố", "Đoàn Thanh niên quận Hà Đông",
-            "Ban CHQS huyện Đông Anh", "Thành ủy Hà Nội", "Trung đoàn 102", "Dân quân tự vệ huyện Gia Lâm"]
-ACTIONS = ["tổng kết công tác", "triển khai nhiệm vụ", "ra quân huấn luyện", "sơ kết phong trào",
-           "tổ chức diễn tập", "gặp mặt tân binh", "trao tặng nhà tình nghĩa", "giao ban công tác",
-           "tuyên truyền pháp luật về", "hội thao"]
-OBJECTS = ["tuyển quân năm 2025", "phòng thủ khu vực", "xây dựng nông thôn mới",
-           "bảo đảm an toàn giao thông", "phòng chống thiên tai", "dân vận khéo",
-           "học tập và làm theo Bác", "huấn luyện dự bị động viên", "quốc phòng toàn dân",
-           "giữ gìn hòa bình"]
+SUBJECTS = [
+    "Bộ Tư lệnh Thủ đô Hà Nội",
+    "Ban CHQS quận Ba Đình",
+    "Quận ủy Thanh Xuân",
+    "Lực lượng vũ trang Thủ đô",
+    "Hội Cựu chiến binh Thành phố",
+    "Đoàn Thanh niên quận Hà Đông",
+    "Ban CHQS huyện Đông Anh",
+    "Thành ủy Hà Nội",
+    "Trung đoàn 102",
+    "Dân quân tự vệ huyện Gia Lâm",
+]
+ACTIONS = [
+    "tổng kết công tác",
+    "triển khai nhiệm vụ",
+    "ra quân huấn luyện",
+    "sơ kết phong trào",
+    "tổ chức diễn tập",
+    "gặp mặt tân binh",
+    "trao tặng nhà tình nghĩa",
+    "giao ban công tác",
+    "tuyên truyền pháp luật về",
+    "hội thao",
+]
+OBJECTS = [
+    "tuyển quân năm 2025",
+    "phòng thủ khu vực",
+    "xây dựng nông thôn mới",
+    "bảo đảm an toàn giao thông",
+    "phòng chống thiên tai",
+    "dân vận khéo",
+    "học tập và làm theo Bác",
+    "huấn luyện dự bị động viên",
+    "quốc phòng toàn dân",
+    "giữ gìn hòa bình",
+]
 SENTENCES = [
     "{s} đã quán triệt sâu sắc các nghị quyết, chỉ thị của cấp trên và cụ thể hóa thành kế hoạch sát với thực tiễn.",
     "Các cơ quan, đơn vị chủ động phối hợp, tạo sự thống nhất cao trong lãnh đạo, chỉ đạo và tổ chức thực hiện.",
@@ -126,9 +191,13 @@ SENTENCES = [
     "Thành uỷ, Quận uỷ đã chỉ đạo các cấp ủy triển khai đồng bộ, hiệu quả các giải pháp.",
     "Công tác hậu cần, kỹ thuật được bảo đảm đầy đủ, kịp thời cho các nhiệm vụ đột xuất.",
 ]
-CAPTIONS = ["Quang cảnh buổi lễ.", "Các đại biểu tham quan mô hình huấn luyện.",
-            "Lãnh đạo đơn vị trao Bằng khen cho các tập thể.", "Chiến sĩ mới trong buổi huấn luyện đầu tiên.",
-            "Dân quân tự vệ thực hành diễn tập phòng chống cháy nổ."]
+CAPTIONS = [
+    "Quang cảnh buổi lễ.",
+    "Các đại biểu tham quan mô hình huấn luyện.",
+    "Lãnh đạo đơn vị trao Bằng khen cho các tập thể.",
+    "Chiến sĩ mới trong buổi huấn luyện đầu tiên.",
+    "Dân quân tự vệ thực hành diễn tập phòng chống cháy nổ.",
+]
 
 SIGNATURE_FORMS = (
     "name_position_two_lines",
@@ -147,8 +216,13 @@ SIGNATURE_FORMS = (
     "author_box",
     "none",
 )
-DATE_FORMS = ("meta_empty_header", "meta_header_seconds", "meta_compact_offset_header_minutes",
-              "header_weekday_only", "none_visible")
+DATE_FORMS = (
+    "meta_empty_header",
+    "meta_header_seconds",
+    "meta_compact_offset_header_minutes",
+    "header_weekday_only",
+    "none_visible",
+)
 LIST_LAYOUTS = ("type2", "h3_time_news", "news_title")
 CAPTION_FORMS = ("em", "center", "table", "figure", "none")
 
@@ -283,21 +357,39 @@ def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str,
     if form == "name_position_two_lines":
         first, second = "Thành ủy viên", position
         written_first = first.replace("ủy", "uỷ") if rng.random() < 0.5 else first
-        return ([f"{name}, {written_first},", second],
-                [_author(name, position=f"{first}, {second}")], None)
+        return (
+            [f"{name}, {written_first},", second],
+            [_author(name, position=f"{first}, {second}")],
+            None,
+        )
     if form == "rank_caps_comma_position":
-        return [f"{rank_written} {caps}, {position}"], [_author(name, rank=rank, position=position)], None
+        return (
+            [f"{rank_written} {caps}, {position}"],
+            [_author(name, rank=rank, position=position)],
+            None,
+        )
     if form == "rank_caps_next_line_position":
-        return [f"{rank_written} {caps}", position], [_author(name, rank=rank, position=position)], None
+        return (
+            [f"{rank_written} {caps}", position],
+            [_author(name, rank=rank, position=position)],
+            None,
+        )
     if form == "rank_caps_dash_position":
-        return [f"{rank_written} {caps} - {position}"], [_author(name, rank=rank, position=position)], None
+        return (
+            [f"{rank_written} {caps} - {position}"],
+            [_author(name, rank=rank, position=position)],
+            None,
+        )
     if form == "role_bai_anh":
         return [f"Bài, ảnh: {caps}"], [_author(name, role="Bài, ảnh")], None
     if form == "role_tin_anh_initial":
         given = name.split()[-1]
         initial = name.split()[-2][0]
-        return ([f"Tin, ảnh: {initial}.{given.upper()}"],
-                [_author(f"{initial}. {given}", role="Tin, ảnh")], None)
+        return (
+            [f"Tin, ảnh: {initial}.{given.upper()}"],
+            [_author(f"{initial}. {given}", role="Tin, ảnh")],
+            None,
+        )
     if form == "two_authors_dash":
         other = _person(rng)
         return ([f"{caps} - {other.upper()}"], [_author(name), _author(other)], None)
@@ -311,15 +403,25 @@ def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str,
     if form == "academic_unit_bracket":
         title = rng.choice(ACADEMIC)
         unit = rng.choice(UNITS)
-        return ([f"{title} {caps} ({unit})"],
-                [_author(name, academic_title=ACADEMIC_CANONICAL[title], position=unit)], None)
+        return (
+            [f"{title} {caps} ({unit})"],
+            [_author(name, academic_title=ACADEMIC_CANONICAL[title], position=unit)],
+            None,
+        )
     if form == "honorary_combined":
-        return ([f"Thượng tướng, Viện sĩ, Tiến sĩ {caps}"],
-                [_author(name, rank="Thượng tướng", academic_title="Viện sĩ, Tiến sĩ")], None)
+        return (
+            [f"Thượng tướng, Viện sĩ, Tiến sĩ {caps}"],
+            [_author(name, rank="Thượng tướng", academic_title="Viện sĩ, Tiến sĩ")],
+            None,
+        )
     if form == "staff_pv":
         return ["PV"], [_author("PV")], None
     if form == "author_box":
-        return ([f"{rank_written} {caps}", position], [_author(name, rank=rank, position=position)], None)
+        return (
+            [f"{rank_written} {caps}", position],
+            [_author(name, rank=rank, position=position)],
+            None,
+        )
     return [], [], None
 
 
@@ -384,8 +486,11 @@ class Portal:
         a = self.article(i)
         lines, authors, source = a.signature
         visible = a.date_form != "none_visible"
-        seconds = a.date_form in ("meta_empty_header", "meta_header_seconds",
-                                  "meta_compact_offset_header_minutes")
+        seconds = a.date_form in (
+            "meta_empty_header",
+            "meta_header_seconds",
+            "meta_compact_offset_header_minutes",
+        )
         published = a.published_at if seconds else a.published_at.replace(second=0)
         return {
             "url": canonical_base + self.path_of(i),

@@ -13,8 +13,12 @@ from html import escape
 from .content import CATEGORIES, LEAVES, SITE_NUMBER, Article, Portal
 
 WEEKDAYS = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
-ALIAS_HOSTS = ["http://quocphongthudo.vn", "https://qptd.com.vn", "https://www.quocphongthudo.vn",
-               "http://quocphongthudo.com.vn"]
+ALIAS_HOSTS = [
+    "http://quocphongthudo.vn",
+    "https://qptd.com.vn",
+    "https://www.quocphongthudo.vn",
+    "http://quocphongthudo.com.vn",
+]
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ def _page(title: str, head_extra: str, left: str, canonical: str) -> str:
     sidebar = (
         '<div class="col-right col-xs-12 col-md-3 col-sm-4">'
         '<div class="panel frame-general"><div class="panel-heading"><div class="panel-title">'
-        "Phóng sự ảnh</div></div><div class=\"panel-body\">"
+        'Phóng sự ảnh</div></div><div class="panel-body">'
         '<a href="/phong-su-anh/sac-xuan-tren-doanh-trai.html">Sắc xuân trên doanh trại</a>'
         "</div></div>"
         '<div class="panel frame-general"><div class="panel-heading"><div class="panel-title">'
@@ -62,7 +66,9 @@ def _menu() -> str:
         )
         sub_html = f'<ul class="sub-menu">{sub}</ul>' if sub else ""
         items.append(f'<li><a href="/{top.path}">{escape(top.name)}</a>{sub_html}</li>')
-    return f'<nav class="main-menu"><ul><li><a href="/">Trang chủ</a></li>{"".join(items)}</ul></nav>'
+    return (
+        f'<nav class="main-menu"><ul><li><a href="/">Trang chủ</a></li>{"".join(items)}</ul></nav>'
+    )
 
 
 def _breadcrumb(names_paths: list[tuple[str, str]]) -> str:
@@ -127,12 +133,13 @@ def _image_html(img_url: str, caption: str | None, form: str, lazy: bool) -> str
     tag = f'<img class="lazy" {src} alt="">'
     cap = escape(caption) if caption else ""
     if form == "table":
-        return (f'<table class="image center"><tbody><tr><td>{tag}</td></tr>'
-                f'<tr><td class="image_caption">{cap}</td></tr></tbody></table>')
+        return (
+            f'<table class="image center"><tbody><tr><td>{tag}</td></tr>'
+            f'<tr><td class="image_caption">{cap}</td></tr></tbody></table>'
+        )
     if form == "figure":
         return f'<figure class="image">{tag}<figcaption>{cap}</figcaption></figure>'
-    picture = (f'<p style="text-align:center"><a class="view-gallery" href="{img_url}">'
-               f"{tag}</a></p>")
+    picture = f'<p style="text-align:center"><a class="view-gallery" href="{img_url}">{tag}</a></p>'
     if form == "em":
         return picture + f'<p style="text-align:center"><em>{cap}</em></p>'
     if form == "center":
@@ -155,7 +162,7 @@ def article_page(portal: Portal, i: int) -> str:
             body_parts.append(_image_html(img.url, img.caption, img.caption_form, img.lazy))
         if k == 0 and i % 3 == 0:
             body_parts.append("<p>&nbsp;</p>")
-    for img in images[len(paragraphs):]:
+    for img in images[len(paragraphs) :]:
         body_parts.append(_image_html(img.url, img.caption, img.caption_form, img.lazy))
     lines, _, _ = a.signature
     author_box = ""
@@ -175,12 +182,15 @@ def article_page(portal: Portal, i: int) -> str:
         for r in related
     )
     if i % 9 == 4:
-        related_links += ('<article class="list-news-one"><h2 class="h4 title"><a href="/quoc-te/'
-                          f'bai-viet-da-go-bo-{i}.html">Bài viết đã gỡ</a></h2></article>')
-    lead_class = "brief content-detail font-size-text mb-10" if i % 7 == 0 else "brief font-size-text mb-10"
+        related_links += (
+            '<article class="list-news-one"><h2 class="h4 title"><a href="/quoc-te/'
+            f'bai-viet-da-go-bo-{i}.html">Bài viết đã gỡ</a></h2></article>'
+        )
+    lead_class = (
+        "brief content-detail font-size-text mb-10" if i % 7 == 0 else "brief font-size-text mb-10"
+    )
     left = (
-        _breadcrumb(chain)
-        + '<div id="module17" class="ModuleWrapper" moduleRootId="1700001">'
+        _breadcrumb(chain) + '<div id="module17" class="ModuleWrapper" moduleRootId="1700001">'
         '<article id="article17" class="news-detail-layout-type-2 mb-20" itemscope '
         f'itemtype="http://schema.org/NewsArticle">{meta_tag}'
         f'<header class="clearfix"><span class="post-date left">{escape(header_date)}</span>'
@@ -196,7 +206,7 @@ def article_page(portal: Portal, i: int) -> str:
         f'<h1 class="title-detail" itemprop="headline">{escape(_title_as_written(a, i))}</h1>'
         '<div class="social-connect clearfix mb-15"><div class="network-share pull-right">'
         f'<a class="btn btn-xs btn-primary" onclick="readArticle(\'{a.article_id}\',$(this));">Đọc bài</a>'
-        " <a class=\"btn btn-xs\">Lưu</a></div></div>"
+        ' <a class="btn btn-xs">Lưu</a></div></div>'
         f'<div class="{lead_class}"><p>QPTĐ{dash}{escape(_noisy(a.lead, i + 1))}</p></div></div>'
         '<div id="audio17"><audio></audio></div>'
         '<div class="block-core-a5"><div class="content-detail font-size-text mb-20" itemprop="articleBody">'
@@ -232,16 +242,23 @@ def _list_item(portal: Portal, i: int, layout: str) -> str:
     title = escape(a.title_written)
     d: datetime = a.published_at
     if layout == "h3_time_news":
-        return (f'<article data-id="{a.article_id}" class="item-block Article-News">'
-                f'<h3 class="entry-title"><a href="{href}">{title}</a></h3>'
-                f'<span class="time-news">{d.strftime("%H:%M %d/%m/%Y")}</span>'
-                f'<div class="post-content">QPTĐ-{escape(a.lead)}</div></article>')
+        return (
+            f'<article data-id="{a.article_id}" class="item-block Article-News">'
+            f'<h3 class="entry-title"><a href="{href}">{title}</a></h3>'
+            f'<span class="time-news">{d.strftime("%H:%M %d/%m/%Y")}</span>'
+            f'<div class="post-content">QPTĐ-{escape(a.lead)}</div></article>'
+        )
     if layout == "news_title":
-        return (f'<div data-id="{a.article_id}" class="item-block news-item">'
-                f'<div class="news-title"><a href="{href}" title="{title}">{title}</a></div>'
-                f'<span class="time-news">{d.strftime("%d/%m/%y")}</span></div>')
-    thumb = (f'<img class="post-image" src="/images/blank.gif" data-original="{a.images[0].url}" alt="{title}">'
-             if a.images else '<img class="post-image" src="/App/images/no-image-news.png" alt="">')
+        return (
+            f'<div data-id="{a.article_id}" class="item-block news-item">'
+            f'<div class="news-title"><a href="{href}" title="{title}">{title}</a></div>'
+            f'<span class="time-news">{d.strftime("%d/%m/%y")}</span></div>'
+        )
+    thumb = (
+        f'<img class="post-image" src="/images/blank.gif" data-original="{a.images[0].url}" alt="{title}">'
+        if a.images
+        else '<img class="post-image" src="/App/images/no-image-news.png" alt="">'
+    )
     return (
         f'<article data-id="{a.article_id}" class="item-block detailType2 Article-News">'
         '<div class="post-item row clearfix"><div class="col-xs-12 col-sm-5 col-md-4 left-type2-p">'
@@ -251,7 +268,7 @@ def _list_item(portal: Portal, i: int, layout: str) -> str:
         '<div class="post-meta post-meta-top mb-10 clearfix"><span class="vcard author post-author">'
         '<span class="fn"><a href="">Administrator</a></span></span>'
         f'<span class="date"><time class="post-date updated" datetime="{d.isoformat()}">'
-        f'{d.strftime("%d/%m/%Y")}</time></span></div>'
+        f"{d.strftime('%d/%m/%Y')}</time></span></div>"
         f'<div class="post-content mb-10">QPTĐ-{escape(a.lead)}</div></div></div></article>'
     )
 
@@ -273,23 +290,30 @@ def category_page(portal: Portal, path: str, requested_page: int, variants: Vari
     if variants.pagination == "links" and last > 1:
         links = f'<a href="?page={page - 1}" class="prev">Trước</a>' if page > 1 else ""
         for p in range(max(1, page - 2), min(last, page + 2) + 1):
-            links += f'<span class="current">{p}</span>' if p == page else f'<a href="?page={p}">{p}</a>'
+            links += (
+                f'<span class="current">{p}</span>' if p == page else f'<a href="?page={p}">{p}</a>'
+            )
         if page < last:
             links += f'<a href="?page={last}" class="last">{last}</a><a href="?page={page + 1}" class="next">Sau</a>'
-    config = {"layout": "Article.Detail.default", "itemsPerPage": portal.items_per_page,
-              "totalItems": total, "pageNo": page, "service": "Article.selectAll", "path": "Content"}
+    config = {
+        "layout": "Article.Detail.default",
+        "itemsPerPage": portal.items_per_page,
+        "totalItems": total,
+        "pageNo": page,
+        "service": "Article.selectAll",
+        "path": "Content",
+    }
     encoded = base64.b64encode(json.dumps(config).encode()).decode()
     script = (
-        "<script type=\"text/javascript\">VHV.using($.extend($.parseJSON(decode64('"
-        f"{encoded}')), {{\"module\":\"Content.Listing\",\"id\":\"31\"}}), "
+        '<script type="text/javascript">VHV.using($.extend($.parseJSON(decode64(\''
+        f'{encoded}\')), {{"module":"Content.Listing","id":"31"}}), '
         f"{{totalItems: {total}, filters: [], dontGoTop: true, pageNo: {page}, "
         f"itemsPerPage: {portal.items_per_page}}});</script>"
     )
     cat = next(c for c in CATEGORIES if c.path == path)
     chain = [(c.name, c.path) for c in CATEGORIES if c.path in (cat.parent, cat.path)]
     left = (
-        _breadcrumb(chain)
-        + '<div id="module31" class="ModuleWrapper" moduleRootId="1700031">'
+        _breadcrumb(chain) + '<div id="module31" class="ModuleWrapper" moduleRootId="1700031">'
         f'<section id="section31" class="section-list Article-Detail-default">{items}'
         f'<div class="clearfix"></div><div id="pagination31" class="default-pagination" '
         f'style="text-align:center">{links}</div></section></div>{script}'
@@ -300,14 +324,18 @@ def category_page(portal: Portal, path: str, requested_page: int, variants: Vari
 def home_page(portal: Portal) -> str:
     newest = range(min(6, portal.n_articles))
     items = "".join(_list_item(portal, i, "type2") for i in newest)
-    left = ('<div id="module20" class="ModuleWrapper"><section id="section20" '
-            f'class="section-list Article-Home">{items}</section></div>')
+    left = (
+        '<div id="module20" class="ModuleWrapper"><section id="section20" '
+        f'class="section-list Article-Home">{items}</section></div>'
+    )
     return _page("Quốc phòng Thủ đô", "", left, "http://quocphongthudo.vn/")
 
 
 def soft_404_page() -> str:
-    left = ('<div class="page-error"><h2>Trang không tồn tại</h2>'
-            '<p>Xin lỗi, trang bạn tìm không tồn tại hoặc đã bị gỡ bỏ.</p><a href="/">Về trang chủ</a></div>')
+    left = (
+        '<div class="page-error"><h2>Trang không tồn tại</h2>'
+        '<p>Xin lỗi, trang bạn tìm không tồn tại hoặc đã bị gỡ bỏ.</p><a href="/">Về trang chủ</a></div>'
+    )
     return _page("Trang không tồn tại", "", left, "http://quocphongthudo.vn/")
 
 
@@ -321,8 +349,10 @@ SITEMAP_CHUNK = 5000
 def sitemap_index(portal: Portal, base: str) -> str:
     n = -(-portal.n_articles // SITEMAP_CHUNK)
     entries = "".join(f"<sitemap><loc>{base}/sitemap-{k + 1}.xml</loc></sitemap>" for k in range(n))
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+    )
 
 
 def sitemap_chunk(portal: Portal, base: str, k: int) -> str | None:
@@ -333,8 +363,10 @@ def sitemap_chunk(portal: Portal, base: str, k: int) -> str | None:
         f"<url><loc>{base}{portal.path_of(i)}</loc></url>"
         for i in range(start, min(start + SITEMAP_CHUNK, portal.n_articles))
     )
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )
 
 
 __all__ = ["LEAVES", "Variants", "article_page", "category_page", "home_page", "soft_404_page"]

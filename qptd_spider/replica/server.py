@@ -33,7 +33,11 @@ class ReplicaServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, portal: Portal, variants: Variants | None = None, host: str = "127.0.0.1", port: int = 0
+        self,
+        portal: Portal,
+        variants: Variants | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ):
         _require_loopback(host)
         self.portal = portal
@@ -45,7 +49,7 @@ class ReplicaServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def count(self) -> None:
         with self._count_lock:
@@ -66,7 +70,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "qptd-replica/1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # a crawl makes thousands of requests; the crawler logs what matters
 
     def do_HEAD(self) -> None:

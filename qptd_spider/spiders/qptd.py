@@ -20,6 +20,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from ..extract import canonicalize_item_urls
 from ..normalize.article import utc_now
 from ..normalize.dates import VIETNAM, parse_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage, Pagination
@@ -186,22 +187,18 @@ class QptdSpider(scrapy.Spider):
         if page > 1 and not new_keys:
             # Out-of-range pages repeat the last page.
             return "repeat"
+        if self.since and all(self._older_than_since(e.published_at_raw) for e in entries):
+            return "since"
+        if self._limit_reached():
+            return "max_articles"
         last = pagination.last_page or _last_linked_page(pagination)
         if last is not None and page >= last:
             return "last_page"
-        if self._limit_reached():
-            return "max_articles"
-        if self.since and entries and all(
-            self._older_than_since(e.published_at_raw) for e in entries
-        ):
-            return "since"
         return None
 
     # -- articles ------------------------------------------------------------------------
 
-    def parse_article(
-        self, response: Response, hint: ListingHint | None = None
-    ) -> Iterator[Any]:
+    def parse_article(self, response: Response, hint: ListingHint | None = None) -> Iterator[Any]:
         """An article page: one item, then the articles and categories it links to."""
         if not isinstance(response, TextResponse):
             self._inc("qptd/articles/not_text")
@@ -213,11 +210,14 @@ class QptdSpider(scrapy.Spider):
             self.logger.warning("%s: %s", kind, response.url)
             return
         item = page.to_item(crawled_at=utc_now())
-        item.url = self.urls.canonical(response.url)
-        parsed = parse_date(item.published_at_raw)
-        if self.since and parsed and parsed.value.astimezone(VIETNAM).date() < self.since:
-            self._inc("qptd/articles/skipped_before_since")
-            return
+        canonicalize_item_urls(item, self.urls)
+        if self.since:
+            if self._older_than_since(item.published_at_raw):
+                self._inc("qptd/articles/skipped_before_since")
+                return
+            if parse_date(item.published_at_raw) is None:
+                # Nothing proves it old: keep it rather than lose it, and count it.
+                self._inc("qptd/articles/since_unknown_date")
         self._inc("qptd/articles/parsed")
         yield item
         for url in page.related_urls():

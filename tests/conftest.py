@@ -1,0 +1,43 @@
+"""Shared fixtures: the portal replica on a free loopback port, stored fixture pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from qptd_spider.replica import Portal, ReplicaServer, Variants
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+MANIFEST: dict[str, dict[str, str]] = json.loads((PAGES / "manifest.json").read_text("utf-8"))
+ARTICLE_FIXTURES = sorted(n for n, e in MANIFEST.items() if e.get("kind") != "not_article")
+NOT_ARTICLE_FIXTURES = sorted(n for n, e in MANIFEST.items() if e.get("kind") == "not_article")
+
+StartReplica = Callable[..., ReplicaServer]
+
+
+@pytest.fixture
+def start_replica() -> Iterator[StartReplica]:
+    """Start replicas in threads on free ports; all are stopped after the test."""
+    servers: list[ReplicaServer] = []
+
+    def start(articles: int = 60, seed: int = 1, **variants: object) -> ReplicaServer:
+        server = ReplicaServer(Portal(articles, seed=seed), Variants(**variants))  # type: ignore[arg-type]
+        server.start_in_thread()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def page_html(name: str) -> str:
+    return (PAGES / f"{name}.html").read_text(encoding="utf-8")
+
+
+def page_expected(name: str) -> dict[str, object]:
+    return json.loads((PAGES / f"{name}.json").read_text(encoding="utf-8"))

@@ -1,0 +1,128 @@
+"""The article parser on stored pages: one test per fixture and field, so a layout change
+names the fields it broke. Expectations are refreshed with `make fixtures`."""
+
+from __future__ import annotations
+
+import pytest
+
+from qptd_spider.extract import extract_item
+from qptd_spider.pages import ArticlePage
+from qptd_spider.replica import Portal
+from qptd_spider.schema import field_names
+from tests.conftest import (
+    ARTICLE_FIXTURES,
+    MANIFEST,
+    NOT_ARTICLE_FIXTURES,
+    page_expected,
+    page_html,
+)
+from tests.fixtures.refresh import CRAWLED_AT
+
+_cache: dict[str, dict[str, object]] = {}
+
+
+def extracted(name: str) -> dict[str, object]:
+    if name not in _cache:
+        item = extract_item(page_html(name), MANIFEST[name]["url"], crawled_at=CRAWLED_AT)
+        assert item is not None
+        _cache[name] = item
+    return _cache[name]
+
+
+@pytest.mark.parametrize("field", field_names())
+@pytest.mark.parametrize("name", ARTICLE_FIXTURES)
+def test_field_matches_fixture(name: str, field: str) -> None:
+    assert extracted(name)[field] == page_expected(name)[field]
+
+
+@pytest.mark.parametrize("name", [n for n in ARTICLE_FIXTURES if n.startswith("replica-")])
+def test_replica_fixture_agrees_with_ground_truth(name: str) -> None:
+    """Expectations of replica pages are checked against the replica's own truth, which is
+    computed from the article generator, not from the parser."""
+    index = int(name.split("-")[1])
+    truth = Portal(300, seed=1).truth(index)
+    item = extracted(name)
+    for field in (
+        "title",
+        "lead",
+        "body",
+        "category",
+        "signature_raw",
+        "authors",
+        "author",
+        "position",
+        "source",
+        "article_id",
+        "images",
+        "keywords",
+    ):
+        assert item[field] == truth[field], field
+    if truth["published_at"] is not None:
+        assert item["published_at"] == truth["published_at"]
+        assert item["published_at_precision"] == truth["published_at_precision"]
+
+
+@pytest.mark.parametrize("name", NOT_ARTICLE_FIXTURES)
+def test_not_article_pages_yield_nothing(name: str) -> None:
+    page = ArticlePage(page_html(name), MANIFEST[name]["url"])
+    assert not page.is_article()
+    assert page.is_soft_404()
+    assert extract_item(page_html(name), MANIFEST[name]["url"], CRAWLED_AT) is None
+
+
+def test_share_bar_and_rating_never_leak() -> None:
+    for name in ARTICLE_FIXTURES:
+        item = extracted(name)
+        text = " ".join(str(item[f]) for f in ("title", "lead", "body", "signature_raw"))
+        for noise in (
+            "Tăng tương phản",
+            "Tổng số điểm",
+            "Click để đánh giá",
+            "Đọc bài",
+            "Phóng sự ảnh",
+            "Tin liên quan",
+            "A+",
+        ):
+            assert noise not in text, (name, noise)
+
+
+def test_captions_are_not_body_text() -> None:
+    item = extracted("handwritten-two-line-signature-mixed-tones")
+    assert "Cán bộ quận gặp gỡ nhân dân." not in str(item["body"])
+    assert item["images"] == [
+        {
+            "url": "https://quocphongthudo.vn/upload/2001606/20200519/dan-van_9a8b7.jpg",
+            "caption": "Cán bộ quận gặp gỡ nhân dân.",
+        }
+    ]
+
+
+def test_lead_div_with_content_detail_class_is_not_taken_as_body() -> None:
+    item = extracted("handwritten-header-date-rank-next-line")
+    assert str(item["body"]).startswith("Cuộc diễn tập nhằm")
+    assert str(item["lead"]).startswith("Trong hai ngày 18 và 19-11")
+    assert item["dateline"] == "QPTĐ"
+
+
+def test_related_panel_links_are_found_outside_the_article() -> None:
+    page = ArticlePage(
+        page_html("handwritten-header-date-rank-next-line"),
+        "https://quocphongthudo.vn/quoc-phong-an-ninh/x.html",
+    )
+    assert page.related_urls() == [
+        "https://quocphongthudo.vn/quoc-phong-an-ninh/trung-doan-102-ra-quan-huan-luyen.html?categoryId=77"
+    ]
+
+
+def test_listing_hint_is_used_only_when_the_page_has_no_date() -> None:
+    from qptd_spider.pages import ListingHint
+
+    html = page_html("handwritten-no-signature").replace(
+        '<meta itemprop="datePublished" content="2024-12-01">', ""
+    )
+    hint = ListingHint(published_at_raw="2024-11-30T21:00:00+07:00", article_id="a" * 24)
+    page = ArticlePage(html, "https://quocphongthudo.vn/xa-hoi/x.html", hint)
+    assert page.published_at_raw() == "2024-11-30T21:00:00+07:00"
+    assert page.article_id() == "a" * 24
+    with_meta = ArticlePage(page_html("handwritten-no-signature"), "https://x.vn/a/b.html", hint)
+    assert with_meta.published_at_raw() == "2024-12-01"

@@ -1,0 +1,149 @@
+"""End to end: the real spider through `scrapy crawl` against the replica, scored on truth."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow.parquet as pq
+import pytest
+
+from qptd_spider.replica import REPLICA_CRAWL_SETTINGS, ReplicaServer
+from qptd_spider.runner import run_crawl
+from tests.conftest import StartReplica
+
+pytestmark = pytest.mark.integration
+
+FIELDS_EXACT = (
+    "url",
+    "article_id",
+    "title",
+    "lead",
+    "dateline",
+    "body",
+    "category",
+    "category_path",
+    "images",
+    "keywords",
+    "signature_raw",
+    "authors",
+    "author",
+    "position",
+    "source",
+)
+
+
+def crawl(
+    server: ReplicaServer, tmp_path: Path, output: str = "out.parquet", **spider_args: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    out = tmp_path / output
+    stats_file = tmp_path / "stats.json"
+    run_crawl(
+        out,
+        spider_args={"base_url": server.base_url, **spider_args},
+        settings={
+            **REPLICA_CRAWL_SETTINGS,
+            "QPTD_STATS_FILE": str(stats_file),
+            "LOG_LEVEL": "WARNING",
+        },
+        log_file=tmp_path / "crawl.log",
+    )
+    if output.endswith(".parquet"):
+        rows = pq.read_table(out).to_pylist()
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return rows, json.loads(stats_file.read_text(encoding="utf-8"))
+
+
+def truth_by_path(server: ReplicaServer) -> dict[str, dict[str, Any]]:
+    portal = server.portal
+    return {portal.path_of(i): portal.truth(i) for i in range(portal.n_articles)}
+
+
+def assert_every_article_once(rows: list[dict[str, Any]], truth: dict[str, dict[str, Any]]) -> None:
+    paths = Counter(urlsplit(r["url"]).path for r in rows)
+    assert [p for p, n in paths.items() if n > 1] == []
+    assert set(paths) == set(truth)
+
+
+def test_default_replica_every_article_exactly_once_and_right(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    server = start_replica(150)
+    rows, stats = crawl(server, tmp_path)
+    truth = truth_by_path(server)
+    assert_every_article_once(rows, truth)
+    wrong = []
+    for row in rows:
+        expected = truth[urlsplit(row["url"]).path]
+        wrong += [(row["url"], f) for f in FIELDS_EXACT if row[f] != expected[f]]
+        if expected["published_at"] is not None:
+            got = row["published_at"].isoformat()
+            if (got, row["published_at_precision"]) != (
+                expected["published_at"],
+                expected["published_at_precision"],
+            ):
+                wrong.append((row["url"], "published_at"))
+    assert wrong == []
+    assert stats.get("log_count/ERROR", 0) == 0
+    assert stats.get("qptd/validation/rejected", 0) == 0
+    assert stats["qptd/articles/soft_404"] >= 1  # dead related links were seen and counted
+    assert stats["qptd/sitemap/missing"] == 1
+
+
+def test_rendered_pagination_links_and_sitemap(start_replica: StartReplica, tmp_path: Path) -> None:
+    server = start_replica(90, pagination="links", sitemap=True, list_layout="news_title")
+    rows, stats = crawl(server, tmp_path)
+    assert_every_article_once(rows, truth_by_path(server))
+    assert stats["qptd/sitemap/read"] >= 2  # the index and its chunk
+
+
+def test_when_page_parameter_is_ignored_related_links_still_reach_everything(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    server = start_replica(200, pagination="ignored")
+    rows, stats = crawl(server, tmp_path)
+    assert_every_article_once(rows, truth_by_path(server))
+    assert stats["qptd/pagination/stop/page_mismatch"] >= 1
+
+
+def test_json_lines_feed_works_too(start_replica: StartReplica, tmp_path: Path) -> None:
+    server = start_replica(24)
+    rows, _ = crawl(server, tmp_path, output="out.jsonl")
+    assert_every_article_once(rows, truth_by_path(server))
+    assert all(r["published_at"] is None or r["published_at"][-6:] == "+07:00" for r in rows)
+
+
+def test_spider_arguments_limit_the_crawl(start_replica: StartReplica, tmp_path: Path) -> None:
+    server = start_replica(150)
+    rows, _ = crawl(server, tmp_path, max_articles="7")
+    assert len(rows) == 7
+    rows, _ = crawl(server, tmp_path, categories="quoc-te,the-thao/quoc-te")
+    truth = truth_by_path(server)
+    expected = {
+        p for p, t in truth.items() if t["category_path"] in ("quoc-te", "the-thao/quoc-te")
+    }
+    assert {urlsplit(r["url"]).path for r in rows} == expected
+    since = "2025-10-01"
+    rows, stats = crawl(server, tmp_path, since=since)
+    expected = {p for p, t in truth.items() if t["published_at_listing"][:10] >= since}
+    got = {urlsplit(r["url"]).path for r in rows}
+    assert expected <= got
+    # Older articles reached through related links are kept only when their page shows no
+    # date at all: nothing proves them old, and losing them would be worse.
+    assert {truth[p]["date_form"] for p in got - expected} <= {"none_visible"}
+    assert stats["qptd/pagination/stop/since"] >= 1
+    assert stats["qptd/articles/skipped_before_since"] >= 1
+
+
+def test_bad_spider_argument_fails_loudly(start_replica: StartReplica, tmp_path: Path) -> None:
+    import subprocess
+
+    server = start_replica(5)
+    with pytest.raises(subprocess.CalledProcessError):
+        crawl(server, tmp_path, since="last week")
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert "since must be YYYY-MM-DD, got 'last week'" in log

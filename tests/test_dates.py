@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from qptd_spider.normalize.article import normalize_date
+from qptd_spider.normalize.dates import parse_date
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso", "precision"),
+    [
+        ("2018-11-20T08:15:00+07:00", "2018-11-20T08:15:00+07:00", "second"),
+        ("2018-11-20T08:15:00+0700", "2018-11-20T08:15:00+07:00", "second"),
+        ("2018-11-20T01:15:00Z", "2018-11-20T08:15:00+07:00", "second"),
+        ("2018-11-20T08:15:00", "2018-11-20T08:15:00+07:00", "second"),
+        ("2018-11-20T08:15+07:00", "2018-11-20T08:15:00+07:00", "minute"),
+        ("2018-11-20", "2018-11-20T00:00:00+07:00", "day"),
+        ("08:15:00 | 20/11/2018", "2018-11-20T08:15:00+07:00", "second"),
+        ("08:15 | 20/11/2018", "2018-11-20T08:15:00+07:00", "minute"),
+        ("Thứ năm, 30/10/2025 | 10:31", "2025-10-30T10:31:00+07:00", "minute"),
+        ("Thứ Sáu, 25/04/2025", "2025-04-25T00:00:00+07:00", "day"),
+        ("Chủ nhật, 2/3/2025 - 7:05", "2025-03-02T07:05:00+07:00", "minute"),
+        ("10/12/18", "2018-12-10T00:00:00+07:00", "day"),
+        ("16:05 10/12/2018", "2018-12-10T16:05:00+07:00", "minute"),
+        ("25-4-2025", "2025-04-25T00:00:00+07:00", "day"),
+    ],
+)
+def test_formats(raw: str, iso: str, precision: str) -> None:
+    parsed = parse_date(raw)
+    assert parsed is not None
+    assert parsed.isoformat() == iso
+    assert parsed.precision == precision
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "không rõ", "31/02/2020", "2018-13-45T00:00"])
+def test_no_date(raw: str | None) -> None:
+    assert parse_date(raw) is None
+
+
+def test_a_future_date_is_not_published_at() -> None:
+    item = {
+        "published_at_raw": "2030-01-01T08:00:00+07:00",
+        "crawled_at": "2026-11-25T00:00:00+00:00",
+        "published_at": "stale",
+        "published_at_precision": "second",
+    }
+    assert normalize_date(item) == ["published_at", "published_at_precision"]
+    assert item["published_at"] is None
+    assert item["published_at_precision"] is None
+
+
+def test_day_precision_is_said_not_passed_off_as_midnight() -> None:
+    item = {
+        "published_at_raw": "Thứ Sáu, 25/04/2025",
+        "crawled_at": datetime(2026, 1, 1).isoformat() + "+00:00",
+    }
+    normalize_date(item)
+    assert item["published_at_precision"] == "day"

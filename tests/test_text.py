@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from qptd_spider.normalize.text import (
+    clean_metadata,
+    clean_whitespace,
+    name_case,
+    old_style_tones,
+    split_dateline,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thành uỷ viên", "Thành ủy viên"),
+        ("Quận uỷ", "Quận ủy"),
+        ("hoà bình", "hòa bình"),
+        ("khoẻ mạnh", "khỏe mạnh"),
+        ("Thuỵ", "Thụy"),
+        ("HOÀ", "HÒA"),
+        ("quý", "quý"),  # "qu" is a consonant: the mark stays on y in both styles
+        ("hoàng", "hoàng"),  # closed syllable: same in both styles
+        ("thuyền", "thuyền"),
+        ("khuỷu", "khuỷu"),
+        ("lửa", "lửa"),
+        ("Thành ủy viên", "Thành ủy viên"),
+    ],
+)
+def test_old_style_tones(text: str, expected: str) -> None:
+    assert old_style_tones(text) == expected
+
+
+def test_decomposed_input_comes_out_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Thành uỷ viên")
+    assert clean_metadata(decomposed) == "Thành ủy viên"
+    assert unicodedata.is_normalized("NFC", clean_whitespace(decomposed))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  a\u00a0b  ", "a b"),
+        ("a\u200bb", "ab"),
+        ("a\ufeff b\u2009c\n\td", "a b c d"),
+        ("\u00a0", ""),
+    ],
+)
+def test_clean_whitespace(text: str, expected: str) -> None:
+    assert clean_whitespace(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("NGUYỄN VĂN A", "Nguyễn Văn A"),
+        ("Q.LÂM", "Q. Lâm"),
+        ("MINH HIẾU", "Minh Hiếu"),
+        ("Nguyễn Xuân Lưu", "Nguyễn Xuân Lưu"),
+        ("PV", "PV"),
+        ("ĐẶNG THỊ THỦY", "Đặng Thị Thủy"),
+    ],
+)
+def test_name_case(name: str, expected: str) -> None:
+    assert name_case(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("lead", "dateline", "rest"),
+    [
+        ("QPTĐ-Chiều 10-12, Bộ Tư lệnh", "QPTĐ", "Chiều 10-12, Bộ Tư lệnh"),
+        ("QPTĐ - Sáng 9-12", "QPTĐ", "Sáng 9-12"),
+        ("QPTĐ–Sáng 9-12", "QPTĐ", "Sáng 9-12"),
+        ("Sáng 9-12, quận Ba Đình", None, "Sáng 9-12, quận Ba Đình"),
+    ],
+)
+def test_split_dateline(lead: str, dateline: str | None, rest: str) -> None:
+    assert split_dateline(lead) == (dateline, rest)
