@@ -126,3 +126,11 @@ def test_listing_hint_is_used_only_when_the_page_has_no_date() -> None:
     assert page.article_id() == "a" * 24
     with_meta = ArticlePage(page_html("handwritten-no-signature"), "https://x.vn/a/b.html", hint)
     assert with_meta.published_at_raw() == "2024-12-01"
+
+
+def test_upload_folder_day_is_the_last_resort_for_the_date() -> None:
+    html = page_html("handwritten-author-box-reprint").replace(
+        '<span class="post-date left">Thứ năm, 30/10/2025 | 10:31</span>', ""
+    )
+    page = ArticlePage(html, "https://quocphongthudo.vn/quoc-te/x.html")
+    assert page.published_at_raw() == "20251030"

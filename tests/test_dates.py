@@ -25,6 +25,7 @@ from qptd_spider.normalize.dates import parse_date
         ("10/12/18", "2018-12-10T00:00:00+07:00", "day"),
         ("16:05 10/12/2018", "2018-12-10T16:05:00+07:00", "minute"),
         ("25-4-2025", "2025-04-25T00:00:00+07:00", "day"),
+        ("20181120", "2018-11-20T00:00:00+07:00", "day"),
     ],
 )
 def test_formats(raw: str, iso: str, precision: str) -> None:
@@ -34,7 +35,9 @@ def test_formats(raw: str, iso: str, precision: str) -> None:
     assert parsed.precision == precision
 
 
-@pytest.mark.parametrize("raw", [None, "", "   ", "không rõ", "31/02/2020", "2018-13-45T00:00"])
+@pytest.mark.parametrize(
+    "raw", [None, "", "   ", "không rõ", "31/02/2020", "2018-13-45T00:00", "20181340"]
+)
 def test_no_date(raw: str | None) -> None:
     assert parse_date(raw) is None
 

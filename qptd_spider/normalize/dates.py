@@ -20,6 +20,8 @@ _WEEKDAY = re.compile(
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _HMS = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:h]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# The day folder of an upload path, /upload/2001606/20181120/...: YYYYMMDD alone.
+_COMPACT_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 # A 2-digit year is read as 20YY: the portal started in the 2000s.
 _CENTURY = 2000
 
@@ -82,6 +84,12 @@ def parse_date(text: str | None) -> ParsedDate | None:
     """Parse one date string in any format the portal uses; None when it holds no date."""
     if not text or not text.strip():
         return None
+    if m := _COMPACT_DAY.match(text.strip()):
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+        return ParsedDate(datetime.combine(day, time(0, 0), VIETNAM), "day")
     return _parse_iso(text) or _parse_vietnamese(text)
 
 

@@ -20,6 +20,8 @@ from ..normalize.text import clean_whitespace, split_dateline
 from ..urls import category_path_of
 
 _ARTICLE_ID = re.compile(r"(?:printArticle|readArticle)\(\s*['\"]([0-9a-f]{24})['\"]")
+# Uploads sit in a folder per day: /upload/{site}/{YYYYMMDD}/{name}.jpg.
+_UPLOAD_DAY = re.compile(r"/upload/\d+/(\d{8})/")
 _PLACEHOLDER_IMAGE = re.compile(r"(?:blank\.gif|no-image|/i/|/images/icons?/)", re.I)
 # Blocks of the body that hold text or images; divs are only leaves (wrappers are entered).
 _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "figure", "table"})
@@ -117,16 +119,24 @@ class ArticlePage:
         return dateline, (lead.strip() or None)
 
     def published_at_raw(self) -> str | None:
-        """The best date text: microdata, then the visible header, then the list page."""
+        """The best date text: microdata, the visible header, the list page, then the day
+        folder of the first body image upload (weakest: the day it was uploaded)."""
         candidates = [
             self.root.css(self.DATE_META).get() or self.selector.css(self.DATE_META).get(),
             self._text(self.root.css(self.DATE_HEADER)),
             self.selector.css(self.DATE_OG_META).get(),
             self.hint.published_at_raw,
+            self._upload_day(),
         ]
         for candidate in candidates:
             if candidate and parse_date(candidate) is not None:
                 return clean_whitespace(candidate)
+        return None
+
+    def _upload_day(self) -> str | None:
+        for src in self.root.css(f"{self.BODY} img").xpath("@data-original | @src").getall():
+            if match := _UPLOAD_DAY.search(src):
+                return match.group(1)
         return None
 
     def category(self) -> list[str]:
