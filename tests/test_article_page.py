@@ -134,3 +134,18 @@ def test_upload_folder_day_is_the_last_resort_for_the_date() -> None:
     )
     page = ArticlePage(html, "https://quocphongthudo.vn/quoc-te/x.html")
     assert page.published_at_raw() == "20251030"
+
+
+def test_a_photo_credit_in_a_caption_is_not_an_author() -> None:
+    html = """<html><body><article class="news-detail-layout-type-2">
+      <h1 class="title-detail" itemprop="headline">Tiêu đề</h1>
+      <div class="content-detail" itemprop="articleBody">
+        <p>Đoạn văn thứ nhất của bài báo nói về hội nghị tổng kết năm của đơn vị.</p>
+        <p style="text-align:center"><img src="/upload/2001606/20240101/a_12345.jpg"></p>
+        <p style="text-align:center"><em>Quang cảnh hội nghị. Ảnh: TUẤN HUY</em></p>
+      </div></article></body></html>"""
+    item = extract_item(html, "https://quocphongthudo.vn/a/b.html", CRAWLED_AT)
+    assert item is not None
+    assert item["authors"] == []
+    assert item["signature_raw"] is None
+    assert item["images"][0]["caption"] == "Quang cảnh hội nghị. Ảnh: TUẤN HUY"

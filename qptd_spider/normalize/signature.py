@@ -34,10 +34,13 @@ _TITLE_WORDS = (
 )
 _TITLE = re.compile(rf"^(?P<title>{_TITLE_WORDS})(?![\w])\.?\s*", re.I)
 _HONORIFIC = re.compile(r"^(?:Đồng\s+chí|đ/c|Ông|Bà)\s+", re.I)
+# "Thượng tá QNCN ...": professional-soldier status after a rank, not part of the name.
+_SERVICE_STATUS = re.compile(r"^(?:QNCN|CNQP)\b\s*")
 # Role markers written before the names: "Bài, ảnh: MINH HIẾU".
 _ROLE_PREFIX = re.compile(
     r"(?P<role>Bài\s*(?:,|và)\s*ảnh|Tin\s*(?:,|và)\s*ảnh|Bài\s+và\s+ảnh|Bài|Tin|Ảnh|"
-    r"Thực\s+hiện|Tác\s+giả|Video|Clip|Đồ\s+họa|Đồ\s+hoạ|Trình\s+bày)\s*:\s*",
+    r"Thực\s+hiện|Tác\s+giả|Video|Clip|Đồ\s+họa|Đồ\s+hoạ|Trình\s+bày|"
+    r"Ghi\s+chép|Bút\s+ký|Ký\s+sự|Phóng\s+sự|Tùy\s+bút|Tản\s+văn)\s*(?::|\s+của\b)\s*",
     re.I,
 )
 _ROLE_WORDS = re.compile(
@@ -113,13 +116,22 @@ def _canonical_title(title: str) -> str:
     return title[:1].upper() + title[1:].lower()
 
 
+def _join_titles(titles: list[str]) -> str | None:
+    """["PGS", "TS"] (written "PGS, TS") is the one title "PGS.TS"; others are listed."""
+    if not titles:
+        return None
+    if len(titles) == 2 and titles[0] in ("GS", "PGS") and titles[1] in ("TS", "TSKH"):
+        return f"{titles[0]}.{titles[1]}"
+    return ", ".join(titles)
+
+
 def _strip_prefixes(text: str) -> tuple[str, list[str], list[str]]:
     """Remove leading honorifics, ranks and titles; return (rest, ranks, titles)."""
     ranks: list[str] = []
     titles: list[str] = []
     while True:
         text = text.strip()
-        if m := _HONORIFIC.match(text):
+        if m := _HONORIFIC.match(text) or _SERVICE_STATUS.match(text):
             text = text[m.end() :]
         elif m := _RANK.match(text):
             ranks.append(_canonical_rank(m.group("rank")))
@@ -141,6 +153,17 @@ def _looks_like_name(text: str) -> bool:
     return all(_NAME_WORD.match(w) for w in words)
 
 
+# Staff bylines in capitals: people of the paper, not agencies.
+STAFF_BYLINES = frozenset({"PV", "CTV", "BTV", "NV"})
+_CTV_PREFIX = re.compile(r"^CTV\s+", re.I)
+# "Hà Nội, ngày 20 tháng 11 năm 2018", "20/11/2018": a place and date line, not a signature.
+_DATE_LINE = re.compile(r"\bngày\s+\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+# "Nhóm PV", "Nhóm PV Thời sự", "Nhóm phóng viên": a staff byline, kept as written.
+_STAFF_GROUP = re.compile(r"^Nhóm\s+(?:PV|phóng\s+viên)\b", re.I)
+# "MINH ĐỨC/TTXVN": a name and its agency joined by a slash.
+_NAME_SLASH_AGENCY = re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<agency>[^/\s]+(?:/[^/\s]+)?)$")
+
+
 def _is_agency(text: str) -> bool:
     if text in KNOWN_AGENCIES:
         return True
@@ -149,11 +172,7 @@ def _is_agency(text: str) -> bool:
         letters.isupper()
         and letters.isalpha()
         and 2 <= len(letters) <= 6
-        and text
-        not in (
-            "PV",
-            "CTV",
-        )
+        and text not in STAFF_BYLINES
     )
 
 
@@ -200,17 +219,26 @@ class _Assembler:
 
     def add_source(self, source: str) -> None:
         source = clean_metadata(source.strip(" .:()")) or ""
+        # "báo Nhân Dân" and "Báo Nhân Dân" are one source.
+        source = source[:1].upper() + source[1:]
         if source and self.signature.source is None:
             self.signature.source = source
 
-    def add_person(self, name: str, ranks: list[str], titles: list[str], role: str | None) -> None:
+    def add_person(
+        self,
+        name: str,
+        ranks: list[str],
+        titles: list[str],
+        role: str | None,
+        keep_case: bool = False,
+    ) -> None:
         ranks = self.pending_ranks + ranks
         titles = self.pending_titles + titles
         self.pending_ranks, self.pending_titles = [], []
         author = SignatureAuthor(
-            name=clean_metadata(name_case(name)) or name,
+            name=clean_metadata(name if keep_case else name_case(name)) or name,
             rank=ranks[0] if ranks else None,
-            academic_title=", ".join(titles) if titles else None,
+            academic_title=_join_titles(titles),
             role=role,
         )
         if self.pending_position:
@@ -252,6 +280,16 @@ def _add_segment(asm: _Assembler, sep: str, segment: str, role: str | None) -> N
     if segment.upper() in ("CTV", "CỘNG TÁC VIÊN") and asm.current is not None:
         asm.current.role = "CTV"
         return
+    if _STAFF_GROUP.match(segment):
+        asm.add_person(segment, [], [], role, keep_case=True)
+        return
+    if (m := _NAME_SLASH_AGENCY.match(segment)) and _is_agency(m.group("agency")):
+        _add_segment(asm, sep, m.group("name"), role)
+        asm.add_source(m.group("agency"))
+        return
+    if _CTV_PREFIX.match(segment):
+        # "CTV TRẦN HẢI": the collaborator marker written before the name.
+        segment, role = _CTV_PREFIX.sub("", segment), "CTV"
     rest, ranks, titles = _strip_prefixes(segment)
     if not rest and (ranks or titles):
         asm.pending_ranks += ranks
@@ -285,6 +323,15 @@ def parse_signature(text: str | list[str] | None) -> Signature:
     asm = _Assembler()
     if not text:
         return asm.signature
+    # A whole line naming a source ("Nguồn tin: ...") is read before role markers, whose
+    # "Tin:" would otherwise match inside "Nguồn tin:".
+    kept = []
+    for line in text.split("\n"):
+        if m := _SOURCE_LINE.match(line):
+            asm.add_source(m.group("source"))
+        else:
+            kept.append(line)
+    text = "\n".join(kept)
     # Role markers own the names that follow them, up to the next marker.
     pieces: list[tuple[str | None, str]] = []
     last, role = 0, None
@@ -305,6 +352,8 @@ def is_signature_candidate(line: str) -> bool:
     line = clean_whitespace(line)
     if not line or len(line) > MAX_SIGNATURE_CHARS or len(line.split()) > MAX_SIGNATURE_WORDS:
         return False
+    if _DATE_LINE.search(line):
+        return False
     # Sentences end with a full stop after a lowercase word; signatures rarely do.
     return not re.search(r"[a-zà-ỹđ]{2,}[.!?…]$", line)
 
@@ -321,7 +370,11 @@ def opens_signature(line: str) -> bool:
     first = segments[0][1]
     if first.startswith("("):
         return False
-    rest, ranks, titles = _strip_prefixes(first)
+    if _STAFF_GROUP.match(first):
+        return True
+    if m := _NAME_SLASH_AGENCY.match(first):
+        first = m.group("name") if _is_agency(m.group("agency")) else first
+    rest, ranks, titles = _strip_prefixes(_CTV_PREFIX.sub("", first))
     if not rest:
         return bool(ranks or titles) and not parse_signature(line).is_empty
     return _looks_like_name(rest)
