@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass
 class Author:
-    """One person who signed an article."""
+    """One person who signed an article (an element of ``authors``)."""
 
     name: str
     rank: str | None = None

@@ -22,9 +22,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..items import Author
 from .text import ABBREVIATIONS, clean_metadata, clean_whitespace, name_case
 
 _UPPER = "A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ"
+# The twelve ranks of the Vietnam People's Army, in the old tone style the fields use.
+RANKS = (
+    "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng",
+    "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
+    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+)  # fmt: skip
 RANK_PATTERN = r"(?:Đại|Thượng|Trung|Thiếu)\s+(?:tướng|tá|uý|úy|ủy|uỷ)"
 _RANK = re.compile(rf"^(?P<rank>{RANK_PATTERN})\b\.?\s*", re.I)
 # Academic and honorary titles, longest first so "PGS.TS" wins over "PGS".
@@ -62,21 +69,10 @@ MAX_SIGNATURE_WORDS = 28
 
 
 @dataclass
-class SignatureAuthor:
-    """One person in a signature."""
-
-    name: str
-    rank: str | None = None
-    academic_title: str | None = None
-    position: str | None = None
-    role: str | None = None
-
-
-@dataclass
 class Signature:
     """What a signature says: who wrote the article and, for a reprint, where it came from."""
 
-    authors: list[SignatureAuthor] = field(default_factory=list)
+    authors: list[Author] = field(default_factory=list)
     source: str | None = None
 
     @property
@@ -212,7 +208,7 @@ class _Assembler:
 
     def __init__(self) -> None:
         self.signature = Signature()
-        self.current: SignatureAuthor | None = None
+        self.current: Author | None = None
         self.pending_ranks: list[str] = []
         self.pending_titles: list[str] = []
         self.pending_position: str | None = None
@@ -235,7 +231,7 @@ class _Assembler:
         ranks = self.pending_ranks + ranks
         titles = self.pending_titles + titles
         self.pending_ranks, self.pending_titles = [], []
-        author = SignatureAuthor(
+        author = Author(
             name=clean_metadata(name if keep_case else name_case(name)) or name,
             rank=ranks[0] if ranks else None,
             academic_title=_join_titles(titles),

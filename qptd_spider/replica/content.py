@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from ..normalize.dates import VIETNAM
+from ..normalize.signature import RANKS
 from ..normalize.text import old_style_tones
 
 SITE_NUMBER = "2001606"
@@ -104,20 +105,6 @@ GIVENS = [
     "Trang",
     "Phúc",
     "Lâm",
-]
-RANKS = [
-    "Đại tướng",
-    "Thượng tướng",
-    "Trung tướng",
-    "Thiếu tướng",
-    "Đại tá",
-    "Thượng tá",
-    "Trung tá",
-    "Thiếu tá",
-    "Đại úy",
-    "Thượng úy",
-    "Trung úy",
-    "Thiếu úy",
 ]
 POSITIONS = [
     "Chính ủy Bộ Tư lệnh Thủ đô Hà Nội",
