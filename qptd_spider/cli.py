@@ -42,9 +42,10 @@ def cmd_replica_serve(args: argparse.Namespace) -> int:
     variants = Variants(
         pagination=args.pagination, list_layout=args.list_layout, sitemap=args.sitemap
     )
-    server = ReplicaServer(
-        Portal(args.articles, seed=args.seed), variants, host=args.host, port=args.port
+    portal = Portal(
+        args.articles, seed=args.seed, edit_round=args.edit_round, edit_every=args.edit_every
     )
+    server = ReplicaServer(portal, variants, host=args.host, port=args.port)
     print(server.base_url, flush=True)
     if args.port_file:
         Path(args.port_file).write_text(server.base_url + "\n", encoding="utf-8")
@@ -89,6 +90,65 @@ def cmd_schema_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge crawl output files into the dataset as a new version."""
+    from .dataset.store import merge_run
+
+    result = merge_run(Path(args.exports), [Path(p) for p in args.runs], run_id=args.run_id)
+    print(
+        f"version {result.run_id}: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged; {result.total} articles in the dataset"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Rebuild the Hugging Face folder from the current dataset version."""
+    from .dataset.hf import DEFAULT_NOTE, export_hf
+
+    done = export_hf(Path(args.exports), note=args.note or DEFAULT_NOTE)
+    print(f"{done.folder}: {done.articles} articles, {done.bytes:,} bytes (version {done.version})")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the dataset's numbers."""
+    from .dataset.stats import compute_stats, format_stats
+    from .dataset.store import read_dataset
+
+    stats = compute_stats(read_dataset(Path(args.exports)))
+    if args.json:
+        json.dump(stats.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_stats(stats))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write an HTML report with charts of the dataset."""
+    from .dataset.report import render_report
+    from .dataset.stats import compute_stats
+    from .dataset.store import current_version, read_dataset
+
+    root = Path(args.exports)
+    version = current_version(root)
+    stats = compute_stats(read_dataset(root))
+    out = Path(args.output) if args.output else root / "report.html"
+    out.write_text(render_report(stats, version.name if version else "none"), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Push the Hugging Face folder to the Hub in one commit."""
+    from .dataset.publish import publish
+
+    url = publish(Path(args.exports) / "hf", args.repo_id, private=args.private)
+    print(f"published: {url}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -119,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-layout", choices=["mixed", "type2", "h3_time_news", "news_title"], default="mixed"
     )
     p.add_argument("--sitemap", action="store_true", help="serve /sitemap.xml")
+    p.add_argument("--edit-round", type=int, default=0, help="revise articles (round N > 0)")
+    p.add_argument("--edit-every", type=int, default=10, help="revise every K-th article")
     p.add_argument("--port-file", help="also write the base URL to this file")
     p.set_defaults(func=cmd_replica_serve)
     p = rsub.add_parser("truth", help="write the replica's ground truth as JSON Lines")
@@ -132,6 +194,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
     p.set_defaults(func=cmd_schema_docs)
 
+    p = sub.add_parser("merge", help="merge crawl output into the dataset (a new version)")
+    p.add_argument("runs", nargs="+", help="Parquet files written by `scrapy crawl qptd -O`")
+    p.add_argument("--exports", default="exports", help="the dataset folder")
+    p.add_argument("--run-id", help="version name (default: the current UTC time)")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("export", help="rebuild the Hugging Face folder (exports/hf)")
+    p.add_argument("--exports", default="exports")
+    p.add_argument("--note", help="first paragraph of the dataset card")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="print the dataset's numbers")
+    p.add_argument("--exports", default="exports")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("report", help="write an HTML report with charts")
+    p.add_argument("--exports", default="exports")
+    p.add_argument("-o", "--output", help="default: EXPORTS/report.html")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("publish", help="push exports/hf to the Hugging Face Hub")
+    p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
+    p.add_argument("--exports", default="exports")
+    p.add_argument("--private", action="store_true")
+    p.set_defaults(func=cmd_publish)
+
     p = sub.add_parser("demo", help="crawl the bundled replica end to end, offline")
     p.add_argument("--articles", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
@@ -142,10 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .dataset.publish import PublishError
+    from .dataset.store import DatasetError, DatasetLockedError
+
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except ValueError as exc:
+    except DatasetLockedError as exc:
+        print(f"qptd: {exc}", file=sys.stderr)
+        return 3
+    except (ValueError, DatasetError, PublishError) as exc:
         print(f"qptd: {exc}", file=sys.stderr)
         return 2
     return code

@@ -1,4 +1,5 @@
-"""``make demo``: crawl the bundled replica end to end, offline, and summarize the result."""
+"""``make demo``: crawl the bundled replica end to end, offline: crawl → merge into the
+dataset → Hugging Face folder → report, then summarize."""
 
 from __future__ import annotations
 
@@ -8,29 +9,25 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
+from .dataset.hf import export_hf
+from .dataset.report import render_report
+from .dataset.stats import KEY_FIELDS, compute_stats
+from .dataset.store import merge_run, new_run_id, read_dataset
 from .replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer
 from .runner import run_crawl
-from .schema import field_names
 
-FILL_RATE_FIELDS = ("title", "published_at", "author", "position", "lead", "body", "images")
-
-
-def fill_rates(path: Path) -> dict[str, float]:
-    """Share of rows where each field is present (non-null, non-empty)."""
-    table = pq.read_table(path, columns=[f for f in FILL_RATE_FIELDS if f in field_names()])
-    rows = table.num_rows or 1
-    rates = {}
-    for name in table.column_names:
-        values = table.column(name).to_pylist()
-        rates[name] = sum(1 for v in values if v not in (None, "", [])) / rows
-    return rates
+SYNTHETIC_NOTE = (
+    "**Demo data.** These articles come from qptd's bundled synthetic replica of the "
+    "Quốc phòng Thủ đô portal (`make demo`): the structure is the portal's, the texts and "
+    "names are generated. Crawl the live portal for real data."
+)
 
 
 def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> int:
     exports.mkdir(parents=True, exist_ok=True)
-    output = exports / "articles.parquet"
+    run_id = new_run_id()
+    run_file = exports / "runs" / f"{run_id}.parquet"
+    run_file.parent.mkdir(parents=True, exist_ok=True)
     stats_file = exports / "crawl-stats.json"
     log_file = exports / "crawl.log"
     server = ReplicaServer(Portal(articles, seed=seed))
@@ -39,30 +36,37 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
     started = time.monotonic()
     try:
         run_crawl(
-            output,
+            run_file.resolve(),
             spider_args={"base_url": server.base_url},
             settings={**REPLICA_CRAWL_SETTINGS, "QPTD_STATS_FILE": str(stats_file.resolve())},
             log_file=log_file.resolve(),
         )
     except subprocess.CalledProcessError as exc:
         print(f"crawl failed (exit {exc.returncode}); see {log_file}", file=sys.stderr)
-        print(exc.stderr[-2000:], file=sys.stderr)
         return 1
     finally:
         server.shutdown()
         server.server_close()
-    seconds = time.monotonic() - started
-    stats = json.loads(stats_file.read_text(encoding="utf-8"))
-    rows = pq.read_metadata(output).num_rows
-    errors = stats.get("log_count/ERROR", 0)
-    print(f"articles exported: {rows} of {articles} in the replica")
-    print(f"pages fetched:     {stats.get('downloader/response_count', 0)}")
+    crawl_seconds = time.monotonic() - started
+    merged = merge_run(exports, [run_file], run_id=run_id)
+    hf = export_hf(exports, note=SYNTHETIC_NOTE)
+    stats = compute_stats(read_dataset(exports))
+    (exports / "report.html").write_text(render_report(stats, run_id), encoding="utf-8")
+    crawl = json.loads(stats_file.read_text(encoding="utf-8"))
+    errors = crawl.get("log_count/ERROR", 0)
+    print(f"articles exported: {crawl.get('item_scraped_count', 0)} of {articles} in the replica")
+    print(f"pages fetched:     {crawl.get('downloader/response_count', 0)}")
     print(
-        f"errors:            {errors}; rejected items: {stats.get('qptd/validation/rejected', 0)}"
+        f"errors:            {errors}; rejected items: {crawl.get('qptd/validation/rejected', 0)}"
     )
-    print(f"crawl time:        {seconds:.1f} s")
-    print("fill rates:        " + ", ".join(f"{k} {v:.0%}" for k, v in fill_rates(output).items()))
+    print(f"crawl time:        {crawl_seconds:.1f} s")
     print(
-        f"files:             {output} ({output.stat().st_size:,} bytes), {stats_file}, {log_file}"
+        f"dataset:           {merged.added} added, {merged.updated} updated, "
+        f"{merged.unchanged} unchanged; {merged.total} articles (version {run_id})"
     )
-    return 0 if rows > 0 and errors == 0 else 1
+    print("fill rates:        " + ", ".join(f"{k} {stats.fill_rates[k]:.0%}" for k in KEY_FIELDS))
+    print(f"dataset files:     {exports / 'dataset'}/ (Parquet by year, zstd)")
+    print(f"Hugging Face:      {hf.folder}/ ({hf.bytes:,} bytes of Parquet, README.md card)")
+    print(f"report, logs:      {exports / 'report.html'}, {stats_file}, {log_file}")
+    print(f'load it:           datasets.load_dataset("{hf.folder}", split="train")')
+    return 0 if merged.total > 0 and errors == 0 else 1

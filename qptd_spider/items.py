@@ -42,3 +42,6 @@ class ArticleItem:
     source: str | None = None
     crawled_at: str = ""
     content_hash: str = ""
+    first_seen: str | None = None
+    last_seen: str | None = None
+    revision: int | None = None

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from qptd_spider.replica import Portal, ReplicaServer, Variants
+
+# Hugging Face libraries: no network, and a cache of the test run's own, not the user's.
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="qptd-hf-home-"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 MANIFEST: dict[str, dict[str, str]] = json.loads((PAGES / "manifest.json").read_text("utf-8"))

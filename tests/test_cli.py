@@ -74,4 +74,8 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["demo", "--articles", "40", "--exports", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "articles exported: 40 of 40" in out
-    assert (tmp_path / "articles.parquet").exists()
+    assert "40 added, 0 updated, 0 unchanged; 40 articles" in out
+    import datasets
+
+    assert len(datasets.load_dataset(str(tmp_path / "hf"), split="train")) == 40
+    assert (tmp_path / "report.html").exists()

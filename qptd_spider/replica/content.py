@@ -240,6 +240,8 @@ class Article:
     index: int
     seed: int
     leaf: Category
+    # Editors revise articles: from edit round R on, this article's body says so.
+    edit_round: int = 0
 
     @cached_property
     def _rng(self) -> random.Random:
@@ -289,6 +291,8 @@ class Article:
         for _ in range(count):
             sentences = rng.sample(SENTENCES, k=rng.randint(2, 4))
             out.append(" ".join(s.format(s=subject) for s in sentences))
+        if self.edit_round:
+            out.append(f"Bài viết được cập nhật lần thứ {self.edit_round} theo thông tin mới.")
         return out
 
     @cached_property
@@ -415,12 +419,25 @@ def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str,
 class Portal:
     """The synthetic portal of ``n_articles`` articles for one seed."""
 
-    def __init__(self, n_articles: int, seed: int = 1, items_per_page: int = 10):
+    def __init__(
+        self,
+        n_articles: int,
+        seed: int = 1,
+        items_per_page: int = 10,
+        edit_round: int = 0,
+        edit_every: int = 10,
+    ):
+        """``edit_round`` > 0 revises every ``edit_every``-th article (a new body paragraph),
+        as editors do between two crawls."""
         if n_articles < 1:
             raise ValueError("the replica needs at least one article")
+        if edit_every < 1:
+            raise ValueError("edit_every must be at least 1")
         self.n_articles = n_articles
         self.seed = seed
         self.items_per_page = items_per_page
+        self.edit_round = edit_round
+        self.edit_every = edit_every
         self._path_to_index: dict[str, int] = {}
         self._index_to_path: list[str] = []
         for i in range(n_articles):
@@ -438,7 +455,11 @@ class Portal:
         return Article(i, self.seed, LEAVES[i % len(LEAVES)]).title
 
     def article(self, i: int) -> Article:
-        return Article(i, self.seed, LEAVES[i % len(LEAVES)])
+        edited = self.edit_round if i % self.edit_every == 0 else 0
+        return Article(i, self.seed, LEAVES[i % len(LEAVES)], edited)
+
+    def is_edited(self, i: int) -> bool:
+        return self.edit_round > 0 and i % self.edit_every == 0
 
     def path_of(self, i: int) -> str:
         return self._index_to_path[i]

@@ -1,0 +1,217 @@
+"""The Hugging Face dataset folder: ``data/`` Parquet shards and a generated dataset card.
+
+The folder is laid out as a Hub dataset repository, so ``datasets.load_dataset(folder)``
+and ``load_dataset("parquet", data_files=folder + "/data/*.parquet")`` both load it, and
+``qptd publish`` uploads it as it is. Like the dataset, it is built beside the current one
+and swapped in with one rename of a symlink.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import datasets
+import yaml
+
+from .. import __version__
+from ..schema import arrow_schema, article_schema
+from .stats import KEY_FIELDS, DatasetStats, compute_stats
+from .store import DatasetError, current_version, load_manifest, read_version, version_files
+
+HF_LINK = "hf"
+HF_BUILDS = "hf-builds"
+PRETTY_NAME = "Quốc phòng Thủ đô news articles"
+DEFAULT_NOTE = (
+    "Crawled from the news portal of Quốc phòng Thủ đô (quocphongthudo.vn / qptd.com.vn), "
+    "the newspaper of the Hanoi Capital Command."
+)
+
+
+@dataclass
+class HfExport:
+    folder: Path
+    version: str
+    articles: int
+    bytes: int
+
+
+def _size_category(n: int) -> str:
+    for limit, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
+        if n < limit:
+            return label
+    return "1M<n<10M"
+
+
+def card_metadata(stats: DatasetStats, num_bytes: int) -> dict[str, Any]:
+    """The card's YAML header: configs, features, language, license, size, tasks."""
+    features = datasets.Features.from_arrow_schema(arrow_schema())
+    return {
+        "language": ["vi"],
+        "license": "other",
+        "license_name": "source-terms",
+        "license_link": "LICENSE.md",
+        "pretty_name": PRETTY_NAME,
+        "size_categories": [_size_category(stats.articles)],
+        "task_categories": ["text-classification", "summarization", "text-generation"],
+        "tags": ["news", "vietnamese", "military", "hanoi", "journalism"],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+            }
+        ],
+        "dataset_info": {
+            # The Hub's own serialization of the features, so the viewer reads them exactly.
+            "features": features._to_yaml_list(),
+            "splits": [{"name": "train", "num_bytes": num_bytes, "num_examples": stats.articles}],
+        },
+    }
+
+
+def _table(rows: Sequence[Sequence[str]], header: tuple[str, ...]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
+    """The card's Markdown: what it is, how to load it, fields, counts, fill rates, method."""
+    schema = article_schema()
+    fields = [
+        (f"`{name}`", prop["description"].replace("|", "\\|"))
+        for name, prop in schema["properties"].items()
+    ]
+    lines = [
+        f"# {PRETTY_NAME}",
+        "",
+        note,
+        "",
+        f"{stats.articles:,} articles published {(stats.first_published or '?')[:10]} to "
+        f"{(stats.last_published or '?')[:10]}, crawled {(stats.first_crawled or '?')[:10]} to "
+        f"{(stats.last_crawled or '?')[:10]}. Dataset version `{manifest['run_id']}`.",
+        "",
+        "## Load it",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("ORG/NAME", split="train")  # or a folder: load_dataset("exports/hf")',
+        'print(ds[0]["title"], ds[0]["author"], ds[0]["position"], ds[0]["published_at"])',
+        "```",
+        "",
+        'Or with any Parquet reader: `pandas.read_parquet("data/")`.',
+        "",
+        "## Fields",
+        "",
+        *_table(fields, ("field", "description")),
+        "",
+        "`authors` is a list of `{name, rank, academic_title, position, role}`; `images` a list "
+        "of `{url, caption}`. Times carry their zone: `published_at` in Vietnam time (+07:00), "
+        "`crawled_at`, `first_seen`, `last_seen` in UTC.",
+        "",
+        "## Counts",
+        "",
+        *_table([(y, f"{n:,}") for y, n in stats.per_year.items()], ("year", "articles")),
+        "",
+        *_table([(c, f"{n:,}") for c, n in stats.per_category.items()], ("category", "articles")),
+        "",
+        "## Fill rates",
+        "",
+        *_table(
+            [(f"`{k}`", f"{stats.fill_rates.get(k, 0):.1%}") for k in (*KEY_FIELDS, "source")],
+            ("field", "share of articles with a value"),
+        ),
+        "",
+        "Publication time precision: "
+        + ", ".join(f"{p} {n:,}" for p, n in sorted(stats.date_precision.items()))
+        + ".",
+        "Author and position are empty where the article carries no signature, or a signature "
+        "without them (agency reprints, photo-only credits).",
+        "",
+        "## How it was made",
+        "",
+        f"Crawled with qptd {__version__} (Scrapy), which follows the portal's menus, category "
+        "lists, pagination and related-article links. Page parsers read microdata first, then "
+        "the visible page; signatures (the author lines that close an article) are parsed into "
+        "name, military rank, academic title, position and role; dates keep their precision "
+        "and the raw text (`published_at_raw`, `signature_raw`). Text is NFC; metadata fields "
+        "use the portal's dominant old-style tone marks (`Thành ủy`). Crawls merge into the "
+        "dataset by canonical URL: `first_seen`, `last_seen` and `revision` say when an "
+        "article was seen and how often its text changed.",
+        "",
+        f"This version: {manifest.get('added', 0):,} added, {manifest.get('updated', 0):,} "
+        f"updated, {manifest.get('unchanged', 0):,} unchanged by the last crawl.",
+        "",
+        "## License and terms",
+        "",
+        "The articles are the work of Báo Quốc phòng Thủ đô and their authors, who keep their "
+        "rights. This dataset is shared for research on Vietnamese media and language; check "
+        "the source's terms before republishing texts. The metadata and code are MIT.",
+        "",
+        "## Citation",
+        "",
+        "```bibtex",
+        "@misc{qptd_dataset,",
+        "  title  = {Quốc phòng Thủ đô news articles},",
+        "  note   = {Crawled and normalized with qptd "
+        + __version__
+        + ", version "
+        + manifest["run_id"]
+        + "},",
+        f"  year   = {{{datetime.now(UTC).year}}},",
+        "  howpublished = {Hugging Face dataset}",
+        "}",
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def export_hf(root: Path, note: str = DEFAULT_NOTE) -> HfExport:
+    """(Re)build ``root/hf`` from the current dataset version."""
+    version = current_version(root)
+    if version is None:
+        raise DatasetError(f"no dataset in {root}: crawl, then `qptd merge`, first")
+    manifest = load_manifest(version)
+    build = root / HF_BUILDS / version.name
+    staging = build.with_name(f".{version.name}.staging-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "data").mkdir(parents=True)
+    num_bytes = 0
+    for path in version_files(version):
+        year = path.parent.name.removeprefix("year=")
+        shard = staging / "data" / f"train-{year}.parquet"
+        os.link(path, shard)  # the dataset's own files: same bytes, no copy
+        num_bytes += shard.stat().st_size
+    stats = compute_stats(read_version(version))
+    header = yaml.safe_dump(card_metadata(stats, num_bytes), allow_unicode=True, sort_keys=False)
+    card = f"---\n{header}---\n\n{card_body(stats, manifest, note)}"
+    (staging / "README.md").write_text(card, encoding="utf-8")
+    (staging / "LICENSE.md").write_text(
+        "The articles remain the property of Báo Quốc phòng Thủ đô and their authors; see "
+        'README.md, "License and terms".\n',
+        encoding="utf-8",
+    )
+    shutil.rmtree(build, ignore_errors=True)
+    staging.rename(build)
+    link_tmp = root / f".{HF_LINK}.tmp-{os.getpid()}"
+    if link_tmp.is_symlink():
+        link_tmp.unlink()
+    link = root / HF_LINK
+    if link.exists() and not link.is_symlink():
+        raise DatasetError(f"{link} is a real folder, not qptd's link: move it away first")
+    link_tmp.symlink_to(build.relative_to(root))
+    link_tmp.replace(link)
+    for old in (root / HF_BUILDS).iterdir():
+        if old != build and not old.name.startswith("."):
+            shutil.rmtree(old)
+    return HfExport(folder=link, version=version.name, articles=stats.articles, bytes=num_bytes)

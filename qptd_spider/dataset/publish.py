@@ -1,0 +1,55 @@
+"""``qptd publish``: push the Hugging Face folder to the Hub in one commit."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+class PublishError(RuntimeError):
+    """Publishing cannot go on; the message says why (it never contains the token)."""
+
+
+def hub_token(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    for name in TOKEN_VARIABLES:
+        if env.get(name):
+            return env[name]
+    raise PublishError(
+        "no Hugging Face token: set HF_TOKEN to a token with write access "
+        "(https://huggingface.co/settings/tokens)"
+    )
+
+
+def publish(folder: Path, repo_id: str, private: bool = False, api: Any = None) -> str:
+    """Create the dataset repo if needed and upload the folder as one commit; the commit URL."""
+    if not _REPO_ID.match(repo_id):
+        raise PublishError(f"repo id must look like ORG/NAME, got {repo_id!r}")
+    if not (folder / "README.md").is_file() or not any((folder / "data").glob("*.parquet")):
+        raise PublishError(f"{folder} is not a built dataset folder: run `qptd export` first")
+    token = hub_token()
+    if api is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+    version = folder.resolve().name
+    try:
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            repo_type="dataset",
+            folder_path=str(folder.resolve()),
+            commit_message=f"Dataset version {version}",
+            delete_patterns=["data/*.parquet"],  # shards of years that no longer exist go
+        )
+    except OSError as exc:  # requests' connection errors are OSErrors
+        raise PublishError(f"could not reach the Hub: {type(exc).__name__}") from None
+    except Exception as exc:
+        message = str(exc).replace(token, "***")
+        raise PublishError(f"the Hub refused the upload: {message}") from None
+    return str(getattr(commit, "commit_url", commit))

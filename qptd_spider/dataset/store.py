@@ -1,0 +1,327 @@
+"""The dataset on disk: Parquet partitioned by publication year, versioned, merged per run.
+
+Layout under the exports folder::
+
+    dataset -> versions/<run_id>        symlink to the current version (swapped atomically)
+    versions/<run_id>/year=2025/part-0.parquet
+    versions/<run_id>/manifest.json     what the run added, updated, left unchanged
+    runs/<run_id>.parquet               what one crawl fetched (the feed output)
+    .lock                               held by the one process that writes
+
+A merge never edits a file in place: it builds the next version beside the current one
+(hard-linking year files it does not touch), writes each file under a temporary name then
+renames it, and only then points ``dataset`` at the new version. A crash at any moment
+leaves the previous version whole and readable. Old versions are kept (a few) so a named
+version can be reloaded.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..schema import arrow_schema
+
+DATASET_LINK = "dataset"
+VERSIONS_DIR = "versions"
+RUNS_DIR = "runs"
+LOCK_FILE = ".lock"
+MANIFEST = "manifest.json"
+UNKNOWN_YEAR = "unknown"
+# Row groups of ~5,000 articles (tens of MB in memory): small enough for the Hugging Face
+# viewer (it refuses row groups over ~300 MB) and for readers that page through the data.
+ROW_GROUP_ROWS = 5000
+COMPRESSION = "zstd"
+KEEP_VERSIONS = 5
+
+
+class DatasetLockedError(RuntimeError):
+    """Another process holds the dataset's writer lock."""
+
+
+class DatasetError(RuntimeError):
+    """The dataset or a run file cannot be used as asked."""
+
+
+@dataclass
+class MergeResult:
+    """What one merge did; also written as the version's manifest."""
+
+    run_id: str
+    merged_at: str
+    run_files: list[str]
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates_in_run: int = 0
+    total: int = 0
+    previous_version: str | None = None
+    files: dict[str, int] = field(default_factory=dict)  # file → rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable run id: UTC time to the microsecond, e.g. ``20261125T181500123456Z``."""
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+@contextmanager
+def writer_lock(root: Path) -> Iterator[None]:
+    """Exclusive, non-blocking lock on ``root/.lock``; raises DatasetLockedError if it is held."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK_FILE
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = path.read_text(encoding="utf-8").strip() or "unknown"
+            raise DatasetLockedError(
+                f"the dataset in {root} is being written by another process ({holder}); "
+                f"wait for it to finish. The lock is {path}; it is released when that process "
+                "exits, so a stale lock cannot block you."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} since {datetime.now(UTC).isoformat()}".encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def current_version(root: Path) -> Path | None:
+    """The folder of the current version, or None when no merge has happened yet."""
+    link = root / DATASET_LINK
+    if not link.is_symlink():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def version_files(version: Path) -> list[Path]:
+    """The Parquet files of one version, sorted."""
+    return sorted(version.glob("year=*/*.parquet"))
+
+
+def read_version(version: Path, columns: list[str] | None = None) -> pa.Table:
+    """All rows of one version with the article schema (without the ``year`` key)."""
+    schema = arrow_schema()
+    tables = [pq.read_table(f, columns=columns, schema=schema) for f in version_files(version)]
+    if not tables:
+        empty = schema if columns is None else pa.schema([schema.field(c) for c in columns])
+        return empty.empty_table()
+    return pa.concat_tables(tables)
+
+
+def read_dataset(root: Path, columns: list[str] | None = None) -> pa.Table:
+    """The current version's rows (empty table when there is no dataset yet)."""
+    version = current_version(root)
+    if version is None:
+        schema = arrow_schema()
+        return (
+            schema if columns is None else pa.schema([schema.field(c) for c in columns])
+        ).empty_table()
+    return read_version(version, columns)
+
+
+def _year_of(published_at: Any) -> str:
+    return str(published_at.year) if published_at is not None else UNKNOWN_YEAR
+
+
+def _read_run(files: list[Path]) -> tuple[list[dict[str, Any]], int]:
+    """Rows of the run files, one per URL (the last crawled wins), and how many were dropped."""
+    by_url: dict[str, dict[str, Any]] = {}
+    rows = 0
+    for path in files:
+        if not path.is_file():
+            raise DatasetError(f"run file {path} does not exist")
+        try:
+            table = pq.read_table(path, schema=arrow_schema())
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DatasetError(
+                f"run file {path} is not a readable article Parquet file: {exc}"
+            ) from exc
+        for row in table.to_pylist():
+            rows += 1
+            previous = by_url.get(row["url"])
+            if previous is None or row["crawled_at"] >= previous["crawled_at"]:
+                by_url[row["url"]] = row
+    return list(by_url.values()), rows - len(by_url)
+
+
+def _write_parquet_atomically(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    # Newest first, then by URL: a stable order, so an unchanged year writes the same bytes.
+    return table.sort_by([("published_at", "descending"), ("url", "ascending")])
+
+
+def _rows_to_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows as read back from Parquet (datetimes already) → table with the article schema."""
+    return pa.Table.from_pylist([dict(r) for r in rows], schema=arrow_schema())
+
+
+def merge_run(
+    root: Path,
+    run_files: list[Path],
+    run_id: str | None = None,
+    keep_versions: int = KEEP_VERSIONS,
+) -> MergeResult:
+    """Merge crawl output into the dataset under ``root`` as a new version.
+
+    Key: the canonical URL. A new URL is added (revision 1); a known URL with the same
+    content_hash is unchanged (last_seen moves); a changed one is updated (revision + 1).
+    first_seen never moves.
+    """
+    run_id = run_id or new_run_id()
+    with writer_lock(root):
+        new_rows, duplicates = _read_run(run_files)
+        previous = current_version(root)
+        result = MergeResult(
+            run_id=run_id,
+            merged_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            run_files=[str(p) for p in run_files],
+            duplicates_in_run=duplicates,
+            previous_version=previous.name if previous else None,
+        )
+        known = _known_articles(previous)
+        touched_years: set[str] = set()
+        for row in new_rows:
+            seen = known.get(row["url"])
+            crawled = row["crawled_at"]
+            row["last_seen"] = crawled
+            if seen is None:
+                row["first_seen"], row["revision"] = crawled, 1
+                result.added += 1
+            else:
+                row["first_seen"] = seen["first_seen"] or crawled
+                changed = seen["content_hash"] != row["content_hash"]
+                row["revision"] = (seen["revision"] or 1) + (1 if changed else 0)
+                if changed:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                touched_years.add(seen["year"])
+            touched_years.add(_year_of(row["published_at"]))
+        version = _build_version(root, run_id, previous, new_rows, touched_years, result)
+        _switch_current(root, version)
+        _prune(root, keep=keep_versions)
+        return result
+
+
+def _known_articles(version: Path | None) -> dict[str, dict[str, Any]]:
+    if version is None:
+        return {}
+    columns = ["url", "content_hash", "first_seen", "revision", "published_at"]
+    known = {}
+    for row in read_version(version, columns).to_pylist():
+        known[row["url"]] = {**row, "year": _year_of(row["published_at"])}
+    return known
+
+
+def _build_version(
+    root: Path,
+    run_id: str,
+    previous: Path | None,
+    new_rows: list[dict[str, Any]],
+    touched_years: set[str],
+    result: MergeResult,
+) -> Path:
+    version = root / VERSIONS_DIR / run_id
+    if version.exists():
+        raise DatasetError(f"version {run_id} exists already; run ids must be new")
+    staging = version.with_name(f".{run_id}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    new_urls = pa.array([r["url"] for r in new_rows], type=pa.string())
+    by_year: dict[str, list[dict[str, Any]]] = {}
+    for row in new_rows:
+        by_year.setdefault(_year_of(row["published_at"]), []).append(row)
+    old_years = (
+        {p.parent.name.removeprefix("year="): p for p in version_files(previous)}
+        if previous
+        else {}
+    )
+    total = 0
+    for year in sorted(set(old_years) | set(by_year)):
+        target = staging / f"year={year}" / "part-0.parquet"
+        if year not in touched_years and year in old_years:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old_years[year], target)  # unchanged year: same bytes, no copy
+            rows = pq.read_metadata(target).num_rows
+        else:
+            parts = []
+            if year in old_years:
+                old = pq.read_table(old_years[year], schema=arrow_schema())
+                parts.append(old.filter(pc.invert(pc.is_in(old["url"], value_set=new_urls))))
+            if by_year.get(year):
+                parts.append(_rows_to_table(by_year[year]))
+            table = _sorted(pa.concat_tables(parts)) if parts else arrow_schema().empty_table()
+            if table.num_rows == 0:
+                continue
+            _write_parquet_atomically(table, target)
+            rows = table.num_rows
+        result.files[str(target.relative_to(staging))] = rows
+        total += rows
+    result.total = total
+    (staging / MANIFEST).write_text(
+        json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    staging.rename(version)
+    return version
+
+
+def _switch_current(root: Path, version: Path) -> None:
+    tmp = root / f".{DATASET_LINK}.tmp-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(version.relative_to(root))
+    tmp.replace(root / DATASET_LINK)  # rename(2) is atomic: readers see old or new, never neither
+
+
+def _prune(root: Path, keep: int) -> None:
+    current = current_version(root)
+    versions = sorted(
+        p for p in (root / VERSIONS_DIR).iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    for old in versions[:-keep] if keep > 0 else []:
+        if current is None or old.resolve() != current:
+            shutil.rmtree(old)
+    for staging in (root / VERSIONS_DIR).glob(".*.staging"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_manifest(version: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    return manifest
+
+
+__all__ = [
+    "DatasetError",
+    "DatasetLockedError",
+    "MergeResult",
+    "current_version",
+    "merge_run",
+    "read_dataset",
+    "writer_lock",
+]

@@ -1,0 +1,88 @@
+"""`qptd publish`: everything up to the network call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qptd_spider.cli import main
+from qptd_spider.dataset.hf import export_hf
+from qptd_spider.dataset.publish import PublishError, hub_token, publish
+from qptd_spider.dataset.store import merge_run
+from tests.test_dataset import items, write_run
+
+SECRET = "hf_secretTOKEN123"
+
+
+class FakeHub:
+    def __init__(self, fail: Exception | None = None):
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.fail = fail
+
+    def create_repo(self, repo_id: str, **kwargs: Any) -> None:
+        self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
+
+    def upload_folder(self, **kwargs: Any) -> Any:
+        self.calls.append(("upload_folder", kwargs))
+        if self.fail:
+            raise self.fail
+        return type("Commit", (), {"commit_url": "https://hub.example/commit/1"})()
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    return export_hf(tmp_path).folder
+
+
+def test_no_token_is_a_clear_error(
+    built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(PublishError, match="HF_TOKEN"):
+        hub_token()
+    assert main(["publish", "--repo-id", "org/qptd", "--exports", str(built.parent)]) == 2
+    assert "no Hugging Face token" in capsys.readouterr().err
+
+
+def test_one_commit_of_the_built_folder(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    hub = FakeHub()
+    url = publish(built, "org/qptd", api=hub)
+    assert url == "https://hub.example/commit/1"
+    assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
+    create, upload = hub.calls[0][1], hub.calls[1][1]
+    assert create == {
+        "repo_id": "org/qptd",
+        "repo_type": "dataset",
+        "private": False,
+        "exist_ok": True,
+    }
+    assert upload["repo_type"] == "dataset"
+    assert Path(upload["folder_path"]) == built.resolve()
+    assert upload["commit_message"].startswith("Dataset version ")
+
+
+def test_hub_errors_never_show_the_token(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    with pytest.raises(PublishError) as failure:
+        publish(built, "org/qptd", api=FakeHub(fail=RuntimeError(f"401 for token {SECRET}")))
+    assert SECRET not in str(failure.value) and "***" in str(failure.value)
+    with pytest.raises(PublishError, match="could not reach the Hub"):
+        publish(built, "org/qptd", api=FakeHub(fail=ConnectionError("no route")))
+
+
+@pytest.mark.parametrize("repo_id", ["qptd", "org/", "a/b/c", "org/tên có dấu cách"])
+def test_bad_repo_ids(built: Path, repo_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    with pytest.raises(PublishError, match="ORG/NAME"):
+        publish(built, repo_id, api=FakeHub())
+
+
+def test_an_unbuilt_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    with pytest.raises(PublishError, match="qptd export"):
+        publish(tmp_path, "org/qptd", api=FakeHub())
