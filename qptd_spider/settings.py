@@ -47,8 +47,22 @@ ITEM_PIPELINES = {
     "qptd_spider.pipelines.SignaturePipeline": 300,
     "qptd_spider.pipelines.ContentHashPipeline": 800,
     "qptd_spider.pipelines.ValidationPipeline": 900,
+    "qptd_spider.monitoring.FillRatePipeline": 950,
 }
-EXTENSIONS = {"qptd_spider.extensions.StatsFileExtension": 500}
+EXTENSIONS = {
+    "qptd_spider.extensions.StatsFileExtension": 500,
+    "qptd_spider.monitoring.CrawlReportExtension": 510,
+}
+COMMANDS_MODULE = "qptd_spider.commands"
+
+# Health checks of the crawl report; a failed one makes `scrapy crawl` exit with status 3.
+QPTD_REPORT_FILE = ""  # empty: beside the first local feed, as <name>.report.json
+QPTD_HEALTH_MIN_ARTICLES_FOUND = 1
+QPTD_HEALTH_MIN_SAMPLE = 20  # rates are judged only on at least this many exported articles
+QPTD_HEALTH_MIN_TITLE_DATE_RATE = 0.9
+QPTD_HEALTH_MAX_REJECT_RATE = 0.05
+QPTD_HEALTH_MAX_UNPARSED_RATE = 0.2
+QPTD_HEALTH_MAX_AUTHOR_RATE_DROP = 0.3
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

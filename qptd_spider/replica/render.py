@@ -28,6 +28,8 @@ class Variants:
     pagination: str = "query"  # query | links | ignored
     list_layout: str = "mixed"  # mixed | type2 | h3_time_news | news_title
     sitemap: bool = False
+    # A redesign the parsers do not know: the article root gets another class name.
+    changed_article_layout: bool = False
 
 
 def _page(title: str, head_extra: str, left: str, canonical: str) -> str:
@@ -147,7 +149,7 @@ def _image_html(img_url: str, caption: str | None, form: str, lazy: bool) -> str
     return picture
 
 
-def article_page(portal: Portal, i: int) -> str:
+def article_page(portal: Portal, i: int, variants: Variants | None = None) -> str:
     a = portal.article(i)
     path = portal.path_of(i)
     meta_date, header_date = _visible_date(a)
@@ -229,6 +231,8 @@ def article_page(portal: Portal, i: int) -> str:
         f'<meta name="keywords" content="{escape(keywords)}">'
         f'<meta property="og:title" content="{escape(a.title)}">'
     )
+    if variants is not None and variants.changed_article_layout:
+        left = left.replace("news-detail-layout-type-2", "news-detail-layout-type-9")
     return _page(a.title, head, left, f"http://quocphongthudo.vn{path}")
 
 

@@ -115,7 +115,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if path.endswith(".html"):
             index = portal.index_of(path)
             if index is not None:
-                return 200, html, render.article_page(portal, index)
+                return 200, html, render.article_page(portal, index, variants)
         category = path.strip("/")
         if category in CATEGORY_BY_PATH:
             page = query.get("page", ["1"])[0]

@@ -1,0 +1,103 @@
+"""The crawl report and its health checks, end to end through `scrapy crawl`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from qptd_spider.monitoring import build_report
+from qptd_spider.replica import REPLICA_CRAWL_SETTINGS
+from qptd_spider.runner import PROJECT_ROOT, crawl_command
+from tests.conftest import StartReplica
+
+pytestmark = pytest.mark.integration
+
+
+def crawl_exit(base_url: str, out: Path, **settings: str) -> int:
+    command = crawl_command(
+        out, {"base_url": base_url}, {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING", **settings}
+    )
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True).returncode
+
+
+def test_a_healthy_crawl_writes_its_report_and_exits_0(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    server = start_replica(40)
+    assert crawl_exit(server.base_url, tmp_path / "run.parquet") == 0
+    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    assert report["ok"] is True
+    assert report["articles"]["exported"] == 40
+    assert report["responses_by_status"]["200"] > 40
+    assert report["fill_rates"]["title"] == 1.0
+    assert {c["name"] for c in report["checks"]} >= {
+        "articles_found",
+        "title_and_date_rate",
+        "reject_rate",
+        "unparsed_rate",
+    }
+
+
+def test_a_changed_article_layout_fails_the_crawl(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    server = start_replica(40, changed_article_layout=True)
+    assert crawl_exit(server.base_url, tmp_path / "run.parquet") == 3
+    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    assert report["ok"] is False
+    failed = {c["name"] for c in report["checks"] if not c["ok"]}
+    assert failed == {"unparsed_rate"}
+
+
+def test_zero_articles_fails_the_crawl(start_replica: StartReplica, tmp_path: Path) -> None:
+    server = start_replica(40)
+    # A category filter that matches nothing: the crawl finds no article at all.
+    code = subprocess.run(
+        crawl_command(
+            tmp_path / "run.parquet",
+            {"base_url": server.base_url, "categories": "khong-ton-tai"},
+            {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING"},
+        ),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    ).returncode
+    assert code == 3
+    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == ["articles_found"]
+
+
+def _stats(exported: int, author: int, **extra: int) -> dict[str, int]:
+    return {
+        "qptd/fill/items": exported,
+        "qptd/fill/title": exported,
+        "qptd/fill/published_at": exported,
+        "qptd/fill/author": author,
+        "qptd/articles/scheduled": exported,
+        **extra,
+    }
+
+
+def test_a_sudden_fall_of_the_author_rate_fails() -> None:
+    baseline = {"ok": True, "fill_rates": {"author": 0.85}, "articles": {"exported": 100}}
+    report = build_report(_stats(100, 40), Settings(), baseline, "finished")
+    check = next(c for c in report["checks"] if c["name"] == "author_rate_drop")
+    assert check["ok"] is False and check["value"] == pytest.approx(0.45)
+    assert build_report(_stats(100, 80), Settings(), baseline, "finished")["ok"] is True
+
+
+def test_rates_are_not_judged_on_a_tiny_sample() -> None:
+    report = build_report(_stats(3, 0, **{"qptd/fill/title": 0}), Settings(), None, "finished")
+    assert [c["name"] for c in report["checks"]] == ["articles_found"]
+    assert report["ok"] is True
+
+
+def test_missing_titles_and_dates_fail() -> None:
+    stats = _stats(100, 80)
+    stats["qptd/fill/published_at"] = 50
+    report = build_report(stats, Settings(), None, "finished")
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == ["title_and_date_rate"]
