@@ -15,6 +15,7 @@ from .dataset.stats import KEY_FIELDS, compute_stats
 from .dataset.store import merge_run, new_run_id, read_dataset
 from .replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer
 from .runner import run_crawl
+from .state import STATE_FILE
 
 SYNTHETIC_NOTE = (
     "**Demo data.** These articles come from qptd's bundled synthetic replica of the "
@@ -38,7 +39,11 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
         run_crawl(
             run_file.resolve(),
             spider_args={"base_url": server.base_url},
-            settings={**REPLICA_CRAWL_SETTINGS, "QPTD_STATS_FILE": str(stats_file.resolve())},
+            settings={
+                **REPLICA_CRAWL_SETTINGS,
+                "QPTD_STATS_FILE": str(stats_file.resolve()),
+                "QPTD_STATE_FILE": str((exports / STATE_FILE).resolve()),
+            },
             log_file=log_file.resolve(),
         )
     except subprocess.CalledProcessError as exc:
@@ -54,7 +59,10 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
     (exports / "report.html").write_text(render_report(stats, run_id), encoding="utf-8")
     crawl = json.loads(stats_file.read_text(encoding="utf-8"))
     errors = crawl.get("log_count/ERROR", 0)
-    print(f"articles exported: {crawl.get('item_scraped_count', 0)} of {articles} in the replica")
+    exported = crawl.get("item_scraped_count", 0)
+    skipped = crawl.get("qptd/incremental/skipped_known", 0)
+    print(f"articles exported: {exported} of {articles} in the replica", end="")
+    print(f" ({skipped} already in the dataset, not fetched again)" if skipped else "")
     print(f"pages fetched:     {crawl.get('downloader/response_count', 0)}")
     print(
         f"errors:            {errors}; rejected items: {crawl.get('qptd/validation/rejected', 0)}"

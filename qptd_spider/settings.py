@@ -38,6 +38,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 QPTD_CANONICAL_BASE = "https://quocphongthudo.vn"
 # Rejected items (JSON Lines); empty: beside the first local feed, else exports/.
 QPTD_REJECTS_FILE = ""
+# Incremental crawls: state of what was fetched and merged (empty: every crawl is full).
+QPTD_STATE_FILE = "exports/crawl-state.sqlite"
+# Articles younger than this are re-checked (conditional requests) even when merged.
+QPTD_RECHECK_DAYS = 7
 # Crawl stats as JSON at the end of the crawl; empty: not written.
 QPTD_STATS_FILE = ""
 

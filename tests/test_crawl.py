@@ -37,16 +37,23 @@ FIELDS_EXACT = (
 
 
 def crawl(
-    server: ReplicaServer, tmp_path: Path, output: str = "out.parquet", **spider_args: str
+    server: ReplicaServer,
+    tmp_path: Path,
+    output: str = "out.parquet",
+    state: Path | None = None,
+    **spider_args: str,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Crawl the replica; without ``state``, a fresh crawl state of its own (a full crawl)."""
     out = tmp_path / output
     stats_file = tmp_path / "stats.json"
+    state = state or tmp_path / f"{output}.state.sqlite"
     run_crawl(
         out,
         spider_args={"base_url": server.base_url, **spider_args},
         settings={
             **REPLICA_CRAWL_SETTINGS,
             "QPTD_STATS_FILE": str(stats_file),
+            "QPTD_STATE_FILE": str(state),
             "LOG_LEVEL": "WARNING",
         },
         log_file=tmp_path / "crawl.log",

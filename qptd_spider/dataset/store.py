@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..schema import arrow_schema
+from ..state import STATE_FILE, CrawlState
 
 DATASET_LINK = "dataset"
 VERSIONS_DIR = "versions"
@@ -226,7 +227,24 @@ def merge_run(
         version = _build_version(root, run_id, previous, new_rows, touched_years, result)
         _switch_current(root, version)
         _prune(root, keep=keep_versions)
+        _mark_merged_in_crawl_state(root, new_rows)
         return result
+
+
+def _mark_merged_in_crawl_state(root: Path, rows: list[dict[str, Any]]) -> None:
+    """Tell the crawl state (if this dataset has one) which articles the dataset now holds,
+    so the next incremental crawl can skip them. Done after the switch: a crash in between
+    only makes the next crawl fetch them again."""
+    path = root / STATE_FILE
+    if not path.exists():
+        return
+    state = CrawlState(path)
+    try:
+        state.mark_merged(
+            (r["url"], r["published_at"].isoformat() if r["published_at"] else None) for r in rows
+        )
+    finally:
+        state.close()
 
 
 def _known_articles(version: Path | None) -> dict[str, dict[str, Any]]:

@@ -242,6 +242,7 @@ class Article:
     leaf: Category
     # Editors revise articles: from edit round R on, this article's body says so.
     edit_round: int = 0
+    newest: datetime = NEWEST_ARTICLE
 
     @cached_property
     def _rng(self) -> random.Random:
@@ -256,7 +257,7 @@ class Article:
         rng = random.Random(f"{self.seed}:{self.index}:date")
         # About four articles a day across the portal, at irregular times.
         minutes = self.index * 360 + rng.randint(0, 200)
-        moment = NEWEST_ARTICLE - timedelta(minutes=minutes)
+        moment = self.newest - timedelta(minutes=minutes)
         return moment.replace(second=rng.choice([0, 0, 15, 42]))
 
     @cached_property
@@ -426,6 +427,7 @@ class Portal:
         items_per_page: int = 10,
         edit_round: int = 0,
         edit_every: int = 10,
+        newest: datetime | None = None,
     ):
         """``edit_round`` > 0 revises every ``edit_every``-th article (a new body paragraph),
         as editors do between two crawls."""
@@ -438,6 +440,8 @@ class Portal:
         self.items_per_page = items_per_page
         self.edit_round = edit_round
         self.edit_every = edit_every
+        # Fixed by default (deterministic); tests of re-check windows set it to "now".
+        self.newest = (newest or NEWEST_ARTICLE).astimezone(VIETNAM).replace(microsecond=0)
         self._path_to_index: dict[str, int] = {}
         self._index_to_path: list[str] = []
         for i in range(n_articles):
@@ -452,11 +456,11 @@ class Portal:
             self._index_to_path.append(path)
 
     def _title_only(self, i: int) -> str:
-        return Article(i, self.seed, LEAVES[i % len(LEAVES)]).title
+        return Article(i, self.seed, LEAVES[i % len(LEAVES)]).title  # titles ignore dates
 
     def article(self, i: int) -> Article:
         edited = self.edit_round if i % self.edit_every == 0 else 0
-        return Article(i, self.seed, LEAVES[i % len(LEAVES)], edited)
+        return Article(i, self.seed, LEAVES[i % len(LEAVES)], edited, self.newest)
 
     def is_edited(self, i: int) -> bool:
         return self.edit_round > 0 and i % self.edit_every == 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -43,6 +47,7 @@ class ReplicaServer(ThreadingHTTPServer):
         self.portal = portal
         self.variants = variants or Variants()
         self.requests_served = 0
+        self.served_by_kind: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         super().__init__((host, port), ReplicaHandler)
 
@@ -54,6 +59,11 @@ class ReplicaServer(ThreadingHTTPServer):
     def count(self) -> None:
         with self._count_lock:
             self.requests_served += 1
+            self.served_by_kind["all"] += 1
+
+    def count_not_modified(self) -> None:
+        with self._count_lock:
+            self.served_by_kind["not_modified"] += 1
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="qptd-replica", daemon=True)
@@ -88,12 +98,49 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         status, ctype, body = self._route(path, query)
         data = body.encode("utf-8")
+        validators = self._validators(path, data) if status == 200 else {}
+        if validators and self._not_modified(validators):
+            self.server.count_not_modified()
+            self.send_response(304)
+            for name, value in validators.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in validators.items():
+            self.send_header(name, value)
         self.end_headers()
         if not head:
             self.wfile.write(data)
+
+    def _validators(self, path: str, data: bytes) -> dict[str, str]:
+        """ETag (of the bytes) and Last-Modified for article pages, as the CMS's CDN gives."""
+        index = self.server.portal.index_of(path) if path.endswith(".html") else None
+        if index is None:
+            return {}
+        article = self.server.portal.article(index)
+        modified = article.published_at + timedelta(days=article.edit_round)
+        return {
+            "ETag": '"' + hashlib.md5(data).hexdigest()[:20] + '"',
+            "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
+        }
+
+    def _not_modified(self, validators: dict[str, str]) -> bool:
+        # RFC 9110: If-None-Match wins over If-Modified-Since when both are sent.
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return validators["ETag"] in [t.strip() for t in if_none_match.split(",")]
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since:
+            try:
+                since = parsedate_to_datetime(if_modified_since)
+            except (TypeError, ValueError):
+                return False
+            return parsedate_to_datetime(validators["Last-Modified"]) <= since
+        return False
 
     def _route(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, str]:
         portal, variants = self.server.portal, self.server.variants

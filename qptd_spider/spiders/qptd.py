@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,7 @@ from ..extract import canonicalize_item_urls
 from ..normalize.article import utc_now
 from ..normalize.dates import VIETNAM, parse_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage, Pagination
+from ..state import CrawlState
 from ..urls import DEFAULT_BASE_URL, PortalUrls, category_path_of, is_article_url, is_category_url
 
 
@@ -61,7 +63,12 @@ class QptdSpider(scrapy.Spider):
     Arguments (``-a name=value``): ``base_url`` (crawl target, default the live portal),
     ``since`` (YYYY-MM-DD: stop paging a category once its items are older),
     ``max_articles`` (stop after scheduling this many articles), ``categories``
-    (comma-separated category paths to limit the crawl to).
+    (comma-separated category paths to limit the crawl to), ``full=1`` (fetch every article
+    again, ignoring what earlier crawls merged into the dataset).
+
+    Incremental by default: with a crawl state (``QPTD_STATE_FILE``), articles already in
+    the dataset are not fetched again unless younger than ``QPTD_RECHECK_DAYS``; those are
+    re-checked with conditional requests.
     """
 
     name = "qptd"
@@ -73,6 +80,7 @@ class QptdSpider(scrapy.Spider):
         max_articles: str | int | None = None,
         categories: str | None = None,
         canonical_base: str | None = None,
+        full: str | bool = False,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -84,15 +92,28 @@ class QptdSpider(scrapy.Spider):
         self.categories = tuple(
             c.strip().strip("/") for c in (categories or "").split(",") if c.strip().strip("/")
         )
-        self._scheduled_articles: set[str] = set()
+        self.full = str(full).lower() in ("1", "true", "yes")
+        self._seen_articles: set[str] = set()
+        self._scheduled_count = 0
         self._paging: dict[str, _CategoryPaging] = {}
+        self.state: CrawlState | None = None
+        self.recheck_after = datetime.now(UTC) - timedelta(days=7)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QptdSpider:
         spider: QptdSpider = super().from_crawler(crawler, *args, **kwargs)
         canonical = spider.canonical_base_arg or crawler.settings.get("QPTD_CANONICAL_BASE")
         spider.urls = PortalUrls(spider.base_url_arg, canonical)
+        state_file = crawler.settings.get("QPTD_STATE_FILE")
+        if state_file:
+            spider.state = CrawlState(Path(state_file))
+        days = crawler.settings.getfloat("QPTD_RECHECK_DAYS", 7)
+        spider.recheck_after = datetime.now(UTC) - timedelta(days=days)
         return spider
+
+    def closed(self, reason: str) -> None:
+        if self.state is not None:
+            self.state.close()
 
     # -- entry points --------------------------------------------------------------------
 
@@ -170,6 +191,9 @@ class QptdSpider(scrapy.Spider):
             yield from self._category_request(url)
 
         stop = self._paging_stop_reason(page, entries, new_keys, pagination)
+        if stop is None and entries and all(self._is_known_and_old(k) for k in keys):
+            # Incremental: everything on this page is in the dataset and past re-checking.
+            stop = "known"
         if stop:
             self._inc(f"qptd/pagination/stop/{stop}")
             return
@@ -200,6 +224,12 @@ class QptdSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, hint: ListingHint | None = None) -> Iterator[Any]:
         """An article page: one item, then the articles and categories it links to."""
+        key = self.urls.canonical(response.url)
+        if response.status == 304:
+            self._inc("qptd/incremental/not_modified")
+            if self.state is not None:
+                self.state.record_fetch(key, None, None, None, changed=False)
+            return
         if not isinstance(response, TextResponse):
             self._inc("qptd/articles/not_text")
             return
@@ -219,6 +249,14 @@ class QptdSpider(scrapy.Spider):
                 # Nothing proves it old: keep it rather than lose it, and count it.
                 self._inc("qptd/articles/since_unknown_date")
         self._inc("qptd/articles/parsed")
+        if self.state is not None:
+            parsed = parse_date(item.published_at_raw)
+            self.state.record_fetch(
+                key,
+                parsed.isoformat() if parsed else None,
+                _header(response, b"ETag"),
+                _header(response, b"Last-Modified"),
+            )
         yield item
         for url in page.related_urls():
             yield from self._article_request(url, None)
@@ -232,15 +270,36 @@ class QptdSpider(scrapy.Spider):
         if target is None or not is_article_url(target) or not self._wanted(target):
             return
         key = self.urls.canonical(target)
-        if key in self._scheduled_articles or self._limit_reached():
+        if key in self._seen_articles or self._limit_reached():
             return
-        self._scheduled_articles.add(key)
+        self._seen_articles.add(key)
+        known = self._known(key)
+        if known is not None and self._is_known_and_old(key):
+            self._inc("qptd/incremental/skipped_known")
+            return
         self._inc("qptd/articles/scheduled")
+        self._scheduled_count += 1
         hint = ListingHint(
             published_at_raw=entry.published_at_raw if entry else None,
             article_id=entry.article_id if entry else None,
         )
-        yield scrapy.Request(target, callback=self.parse_article, cb_kwargs={"hint": hint})
+        headers: dict[str, str] = {}
+        meta: dict[str, Any] = {}
+        if known is not None:
+            # In the dataset but young: ask whether it changed since we fetched it.
+            self._inc("qptd/incremental/rechecked")
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            meta["handle_httpstatus_list"] = [304]
+        yield scrapy.Request(
+            target,
+            callback=self.parse_article,
+            cb_kwargs={"hint": hint},
+            headers=headers,
+            meta=meta,
+        )
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
         target = self.urls.to_fetch(url)
@@ -260,6 +319,21 @@ class QptdSpider(scrapy.Spider):
             priority=1,
         )
 
+    def _known(self, key: str) -> Any:
+        """What the crawl state knows of a merged article (None: fetch it normally)."""
+        if self.state is None or self.full:
+            return None
+        known = self.state.get(key)
+        return known if known is not None and known.merged else None
+
+    def _is_known_and_old(self, key: str) -> bool:
+        known = self._known(key)
+        return (
+            known is not None
+            and known.published_at is not None
+            and known.published_at < self.recheck_after
+        )
+
     def _wanted(self, url: str) -> bool:
         if not self.categories:
             return True
@@ -267,7 +341,7 @@ class QptdSpider(scrapy.Spider):
         return any(path == c or path.startswith(c + "/") for c in self.categories)
 
     def _limit_reached(self) -> bool:
-        return self.max_articles is not None and len(self._scheduled_articles) >= self.max_articles
+        return self.max_articles is not None and self._scheduled_count >= self.max_articles
 
     def _older_than_since(self, raw: str | None) -> bool:
         if self.since is None:
@@ -278,6 +352,11 @@ class QptdSpider(scrapy.Spider):
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _last_linked_page(pagination: Pagination) -> int | None:

@@ -1,0 +1,111 @@
+"""Crawl state across runs (SQLite, next to the dataset): what was fetched, and what the
+dataset already holds.
+
+An article is skipped by a later crawl only once ``qptd merge`` has put it in the dataset
+(``merged``); fetched-but-not-merged articles are fetched again, so a crawl whose output
+was lost loses nothing. Articles younger than the re-check window are fetched again with
+conditional headers (ETag / Last-Modified), so an unchanged page costs a 304.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+STATE_FILE = "crawl-state.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    url TEXT PRIMARY KEY,
+    published_at TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    last_fetched TEXT,
+    merged INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    url: str
+    published_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+    merged: bool
+
+
+class CrawlState:
+    """One SQLite file; safe for one crawler process and a merge at a time (WAL mode)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # A crash may lose the last writes; they only make the next crawl fetch more.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._pending = 0
+
+    def get(self, url: str) -> KnownArticle | None:
+        row = self._db.execute(
+            "SELECT url, published_at, etag, last_modified, merged FROM articles WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return None
+        published = datetime.fromisoformat(row[1]) if row[1] else None
+        return KnownArticle(row[0], published, row[2], row[3], bool(row[4]))
+
+    def record_fetch(
+        self,
+        url: str,
+        published_at: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        changed: bool = True,
+    ) -> None:
+        """A page was fetched; a changed (200) page waits for the next merge again."""
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        self._db.execute(
+            """INSERT INTO articles (url, published_at, etag, last_modified, last_fetched, merged)
+               VALUES (?, ?, ?, ?, ?, 0)
+               ON CONFLICT(url) DO UPDATE SET
+                 published_at = COALESCE(excluded.published_at, published_at),
+                 etag = COALESCE(excluded.etag, etag),
+                 last_modified = COALESCE(excluded.last_modified, last_modified),
+                 last_fetched = excluded.last_fetched,
+                 merged = CASE WHEN ? THEN 0 ELSE merged END""",
+            (url, published_at, etag, last_modified, now, changed),
+        )
+
+    def mark_merged(self, rows: Iterable[tuple[str, str | None]]) -> int:
+        """(url, published_at) of articles now in the dataset."""
+        count = 0
+        self._db.execute("BEGIN")
+        try:
+            for url, published_at in rows:
+                self._db.execute(
+                    """INSERT INTO articles (url, published_at, merged) VALUES (?, ?, 1)
+                       ON CONFLICT(url) DO UPDATE SET merged = 1,
+                         published_at = COALESCE(excluded.published_at, published_at)""",
+                    (url, published_at),
+                )
+                count += 1
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return count
+
+    def counts(self) -> dict[str, int]:
+        total, merged = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(merged), 0) FROM articles"
+        ).fetchone()
+        return {"known": int(total), "merged": int(merged)}
+
+    def close(self) -> None:
+        self._db.close()
