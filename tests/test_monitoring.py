@@ -17,9 +17,13 @@ from tests.conftest import StartReplica
 pytestmark = pytest.mark.integration
 
 
-def crawl_exit(base_url: str, out: Path, **settings: str) -> int:
+def crawl_exit(base_url: str, out: Path, categories: str = "", **settings: str) -> int:
+    # A crawl state of the test's own: never the repository's exports/.
+    state = str(out.with_suffix(".sqlite"))
     command = crawl_command(
-        out, {"base_url": base_url}, {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING", **settings}
+        out,
+        {"base_url": base_url, **({"categories": categories} if categories else {})},
+        {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING", "QPTD_STATE_FILE": state, **settings},
     )
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True).returncode
 
@@ -56,16 +60,7 @@ def test_a_changed_article_layout_fails_the_crawl(
 def test_zero_articles_fails_the_crawl(start_replica: StartReplica, tmp_path: Path) -> None:
     server = start_replica(40)
     # A category filter that matches nothing: the crawl finds no article at all.
-    code = subprocess.run(
-        crawl_command(
-            tmp_path / "run.parquet",
-            {"base_url": server.base_url, "categories": "khong-ton-tai"},
-            {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING"},
-        ),
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-    ).returncode
+    code = crawl_exit(server.base_url, tmp_path / "run.parquet", categories="khong-ton-tai")
     assert code == 3
     report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
     assert [c["name"] for c in report["checks"] if not c["ok"]] == ["articles_found"]
