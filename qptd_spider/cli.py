@@ -92,9 +92,14 @@ def cmd_schema_docs(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge crawl output files into the dataset as a new version."""
-    from .dataset.store import merge_run
+    from .dataset.store import merge_run, pending_journals
 
-    result = merge_run(Path(args.exports), [Path(p) for p in args.runs], run_id=args.run_id)
+    root = Path(args.exports)
+    runs = [Path(p) for p in args.runs] or pending_journals(root)
+    if not runs:
+        print(f"nothing to merge: no run files given and no journal in {root / 'journal'}")
+        return 0
+    result = merge_run(root, runs, run_id=args.run_id)
     print(
         f"version {result.run_id}: {result.added} added, {result.updated} updated, "
         f"{result.unchanged} unchanged; {result.total} articles in the dataset"
@@ -195,7 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema_docs)
 
     p = sub.add_parser("merge", help="merge crawl output into the dataset (a new version)")
-    p.add_argument("runs", nargs="+", help="Parquet files written by `scrapy crawl qptd -O`")
+    p.add_argument(
+        "runs",
+        nargs="*",
+        help="Parquet feeds (`scrapy crawl qptd -O`) or JSON Lines journals; "
+        "default: every journal waiting in EXPORTS/journal/",
+    )
     p.add_argument("--exports", default="exports", help="the dataset folder")
     p.add_argument("--run-id", help="version name (default: the current UTC time)")
     p.set_defaults(func=cmd_merge)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .dataset.hf import export_hf
 from .dataset.report import render_report
 from .dataset.stats import KEY_FIELDS, compute_stats
-from .dataset.store import merge_run, new_run_id, read_dataset
+from .dataset.store import JOURNAL_DIR, merge_run, new_run_id, pending_journals, read_dataset
 from .replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer
 from .runner import run_crawl
 from .state import STATE_FILE
@@ -43,6 +43,8 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
                 **REPLICA_CRAWL_SETTINGS,
                 "QPTD_STATS_FILE": str(stats_file.resolve()),
                 "QPTD_STATE_FILE": str((exports / STATE_FILE).resolve()),
+                "QPTD_JOURNAL_DIR": str((exports / JOURNAL_DIR).resolve()),
+                "QPTD_RUN_ID": run_id,
             },
             log_file=log_file.resolve(),
         )
@@ -53,7 +55,8 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
         server.shutdown()
         server.server_close()
     crawl_seconds = time.monotonic() - started
-    merged = merge_run(exports, [run_file], run_id=run_id)
+    # The journal is the run's durable record (it is also what a killed crawl leaves).
+    merged = merge_run(exports, pending_journals(exports) or [run_file], run_id=run_id)
     hf = export_hf(exports, note=SYNTHETIC_NOTE)
     stats = compute_stats(read_dataset(exports))
     (exports / "report.html").write_text(render_report(stats, run_id), encoding="utf-8")

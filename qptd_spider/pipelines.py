@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
@@ -112,7 +111,54 @@ class ValidationPipeline:
             self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
             self._file.flush()
 
-    def close_spider(self, spider: Spider | None = None) -> None:
+    def close_spider(self) -> None:
         if self._file is not None:
             self._file.close()
             self.stats.set_value("qptd/validation/rejects_file", str(self.rejects_path))
+
+
+class JournalPipeline:
+    """Appends every valid item to this run's journal (JSON Lines), flushed item by item.
+
+    The journal is what survives a hard kill: a Parquet feed is unreadable until its footer
+    is written, a flushed JSON line is not. Journaled articles are marked in the crawl state,
+    so a restarted crawl does not fetch them again, and ``qptd merge`` merges the journals.
+    """
+
+    def __init__(self, stats: StatsCollector, directory: Path | None, run_id: str):
+        self.stats = stats
+        self.path = directory / f"{run_id}.jsonl" if directory else None
+        self._file: IO[str] | None = None
+        self._crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        from .dataset.store import new_run_id
+
+        assert crawler.stats is not None
+        directory = crawler.settings.get("QPTD_JOURNAL_DIR")
+        run_id = crawler.settings.get("QPTD_RUN_ID") or new_run_id()
+        pipeline = cls(crawler.stats, Path(directory) if directory else None, run_id)
+        pipeline._crawler = crawler
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        if self.path is None:
+            return item
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+            self.stats.set_value("qptd/journal/file", str(self.path))
+        record = ItemAdapter(item).asdict()
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+        self.stats.inc_value("qptd/journal/items")
+        spider = self._crawler.spider if self._crawler is not None else None
+        state = getattr(spider, "crawl_state", None)
+        if state is not None:
+            state.mark_journaled(record["url"])
+        return item
+
+    def close_spider(self) -> None:
+        if self._file is not None:
+            self._file.close()

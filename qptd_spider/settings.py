@@ -42,6 +42,10 @@ QPTD_REJECTS_FILE = ""
 QPTD_STATE_FILE = "exports/crawl-state.sqlite"
 # Articles younger than this are re-checked (conditional requests) even when merged.
 QPTD_RECHECK_DAYS = 7
+# Every valid item is also appended to <journal dir>/<run id>.jsonl (survives a hard kill);
+# `qptd merge` without arguments merges the journals waiting there. Empty: no journal.
+QPTD_JOURNAL_DIR = "exports/journal"
+QPTD_RUN_ID = ""  # empty: the start time, e.g. 20261125T181500123456Z
 # Crawl stats as JSON at the end of the crawl; empty: not written.
 QPTD_STATS_FILE = ""
 
@@ -51,6 +55,7 @@ ITEM_PIPELINES = {
     "qptd_spider.pipelines.SignaturePipeline": 300,
     "qptd_spider.pipelines.ContentHashPipeline": 800,
     "qptd_spider.pipelines.ValidationPipeline": 900,
+    "qptd_spider.pipelines.JournalPipeline": 920,
     "qptd_spider.monitoring.FillRatePipeline": 950,
 }
 EXTENSIONS = {

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS articles (
     etag TEXT,
     last_modified TEXT,
     last_fetched TEXT,
-    merged INTEGER NOT NULL DEFAULT 0
+    merged INTEGER NOT NULL DEFAULT 0,
+    journaled INTEGER NOT NULL DEFAULT 0
 )
 """
 
@@ -35,6 +36,7 @@ class KnownArticle:
     etag: str | None
     last_modified: str | None
     merged: bool
+    journaled: bool = False
 
 
 class CrawlState:
@@ -52,13 +54,14 @@ class CrawlState:
 
     def get(self, url: str) -> KnownArticle | None:
         row = self._db.execute(
-            "SELECT url, published_at, etag, last_modified, merged FROM articles WHERE url = ?",
+            "SELECT url, published_at, etag, last_modified, merged, journaled FROM articles "
+            "WHERE url = ?",
             (url,),
         ).fetchone()
         if row is None:
             return None
         published = datetime.fromisoformat(row[1]) if row[1] else None
-        return KnownArticle(row[0], published, row[2], row[3], bool(row[4]))
+        return KnownArticle(row[0], published, row[2], row[3], bool(row[4]), bool(row[5]))
 
     def record_fetch(
         self,
@@ -78,9 +81,14 @@ class CrawlState:
                  etag = COALESCE(excluded.etag, etag),
                  last_modified = COALESCE(excluded.last_modified, last_modified),
                  last_fetched = excluded.last_fetched,
-                 merged = CASE WHEN ? THEN 0 ELSE merged END""",
-            (url, published_at, etag, last_modified, now, changed),
+                 merged = CASE WHEN ? THEN 0 ELSE merged END,
+                 journaled = CASE WHEN ? THEN 0 ELSE journaled END""",
+            (url, published_at, etag, last_modified, now, changed, changed),
         )
+
+    def mark_journaled(self, url: str) -> None:
+        """The item of ``url`` is safe in a run journal: no need to fetch it again."""
+        self._db.execute("UPDATE articles SET journaled = 1 WHERE url = ?", (url,))
 
     def mark_merged(self, rows: Iterable[tuple[str, str | None]]) -> int:
         """(url, published_at) of articles now in the dataset."""
@@ -90,7 +98,7 @@ class CrawlState:
             for url, published_at in rows:
                 self._db.execute(
                     """INSERT INTO articles (url, published_at, merged) VALUES (?, ?, 1)
-                       ON CONFLICT(url) DO UPDATE SET merged = 1,
+                       ON CONFLICT(url) DO UPDATE SET merged = 1, journaled = 0,
                          published_at = COALESCE(excluded.published_at, published_at)""",
                     (url, published_at),
                 )

@@ -26,6 +26,20 @@ NOT_ARTICLE_FIXTURES = sorted(n for n, e in MANIFEST.items() if e.get("kind") ==
 StartReplica = Callable[..., ReplicaServer]
 
 
+def isolated_crawl_settings(directory: Path, name: str = "crawl") -> dict[str, str]:
+    """Replica crawl settings whose state, journal, stats and report live in ``directory``
+    (the defaults point at the repository's exports/, which tests must never touch)."""
+    from qptd_spider.replica import REPLICA_CRAWL_SETTINGS
+
+    return {
+        **REPLICA_CRAWL_SETTINGS,
+        "LOG_LEVEL": "WARNING",
+        "QPTD_STATE_FILE": str(directory / f"{name}.state.sqlite"),
+        "QPTD_JOURNAL_DIR": str(directory / f"{name}.journal"),
+        "QPTD_STATS_FILE": str(directory / f"{name}.stats.json"),
+    }
+
+
 @pytest.fixture
 def start_replica() -> Iterator[StartReplica]:
     """Start replicas in threads on free ports; all are stopped after the test."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ from urllib.parse import urlsplit
 import pyarrow.parquet as pq
 import pytest
 
-from qptd_spider.replica import REPLICA_CRAWL_SETTINGS, ReplicaServer
+from qptd_spider.replica import ReplicaServer
 from qptd_spider.runner import run_crawl
-from tests.conftest import StartReplica
+from tests.conftest import StartReplica, isolated_crawl_settings
 
 pytestmark = pytest.mark.integration
 
@@ -41,23 +42,24 @@ def crawl(
     tmp_path: Path,
     output: str = "out.parquet",
     state: Path | None = None,
+    journal: Path | None = None,
     **spider_args: str,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Crawl the replica; without ``state``, a fresh crawl state of its own (a full crawl)."""
     out = tmp_path / output
-    stats_file = tmp_path / "stats.json"
-    state = state or tmp_path / f"{output}.state.sqlite"
+    # A state and journal of this call's own unless given: each call is then a full crawl.
+    settings = isolated_crawl_settings(tmp_path, f"{output}-{uuid.uuid4().hex[:8]}")
+    if state is not None:
+        settings["QPTD_STATE_FILE"] = str(state)
+    if journal is not None:
+        settings["QPTD_JOURNAL_DIR"] = str(journal)
     run_crawl(
         out,
         spider_args={"base_url": server.base_url, **spider_args},
-        settings={
-            **REPLICA_CRAWL_SETTINGS,
-            "QPTD_STATS_FILE": str(stats_file),
-            "QPTD_STATE_FILE": str(state),
-            "LOG_LEVEL": "WARNING",
-        },
+        settings=settings,
         log_file=tmp_path / "crawl.log",
     )
+    stats_file = Path(settings["QPTD_STATS_FILE"])
     if output.endswith(".parquet"):
         rows = pq.read_table(out).to_pylist()
     else:

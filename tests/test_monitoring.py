@@ -10,21 +10,15 @@ import pytest
 from scrapy.settings import Settings
 
 from qptd_spider.monitoring import build_report
-from qptd_spider.replica import REPLICA_CRAWL_SETTINGS
 from qptd_spider.runner import PROJECT_ROOT, crawl_command
-from tests.conftest import StartReplica
+from tests.conftest import StartReplica, isolated_crawl_settings
 
 pytestmark = pytest.mark.integration
 
 
 def crawl_exit(base_url: str, out: Path, categories: str = "", **settings: str) -> int:
-    # A crawl state of the test's own: never the repository's exports/.
-    state = str(out.with_suffix(".sqlite"))
-    command = crawl_command(
-        out,
-        {"base_url": base_url, **({"categories": categories} if categories else {})},
-        {**REPLICA_CRAWL_SETTINGS, "LOG_LEVEL": "WARNING", "QPTD_STATE_FILE": state, **settings},
-    )
+    spider_args = {"base_url": base_url, **({"categories": categories} if categories else {})}
+    command = crawl_command(out, spider_args, {**isolated_crawl_settings(out.parent), **settings})
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True).returncode
 
 

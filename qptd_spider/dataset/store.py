@@ -32,12 +32,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..exporters import rows_to_table
 from ..schema import arrow_schema
 from ..state import STATE_FILE, CrawlState
 
 DATASET_LINK = "dataset"
 VERSIONS_DIR = "versions"
 RUNS_DIR = "runs"
+JOURNAL_DIR = "journal"
 LOCK_FILE = ".lock"
 MANIFEST = "manifest.json"
 UNKNOWN_YEAR = "unknown"
@@ -67,6 +69,7 @@ class MergeResult:
     updated: int = 0
     unchanged: int = 0
     duplicates_in_run: int = 0
+    torn_journal_lines: int = 0
     total: int = 0
     previous_version: str | None = None
     files: dict[str, int] = field(default_factory=dict)  # file → rows
@@ -142,25 +145,53 @@ def _year_of(published_at: Any) -> str:
     return str(published_at.year) if published_at is not None else UNKNOWN_YEAR
 
 
-def _read_run(files: list[Path]) -> tuple[list[dict[str, Any]], int]:
-    """Rows of the run files, one per URL (the last crawled wins), and how many were dropped."""
-    by_url: dict[str, dict[str, Any]] = {}
-    rows = 0
-    for path in files:
-        if not path.is_file():
-            raise DatasetError(f"run file {path} does not exist")
+def _read_file_rows(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """Rows of one run file (Parquet feed or JSON Lines journal) and torn lines skipped."""
+    if not path.is_file():
+        raise DatasetError(f"run file {path} does not exist")
+    if path.suffix == ".jsonl":
+        rows, torn = [], 0
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    # Only the last line of a killed writer's journal can be cut short.
+                    torn += 1
+                    continue
+                rows.append(record)
         try:
-            table = pq.read_table(path, schema=arrow_schema())
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DatasetError(
-                f"run file {path} is not a readable article Parquet file: {exc}"
-            ) from exc
-        for row in table.to_pylist():
+            table = rows_to_table(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
+            raise DatasetError(f"journal {path} holds rows that are not articles: {exc}") from exc
+        return table.to_pylist(), torn
+    try:
+        table = pq.read_table(path, schema=arrow_schema())
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DatasetError(
+            f"run file {path} is not a readable article Parquet file: {exc}"
+        ) from exc
+    return table.to_pylist(), 0
+
+
+def _read_run(files: list[Path]) -> tuple[list[dict[str, Any]], int, int]:
+    """Rows of the run files, one per URL (the last crawled wins), duplicates and torn lines."""
+    by_url: dict[str, dict[str, Any]] = {}
+    rows = torn = 0
+    for path in files:
+        file_rows, file_torn = _read_file_rows(path)
+        torn += file_torn
+        for row in file_rows:
             rows += 1
             previous = by_url.get(row["url"])
             if previous is None or row["crawled_at"] >= previous["crawled_at"]:
                 by_url[row["url"]] = row
-    return list(by_url.values()), rows - len(by_url)
+    return list(by_url.values()), rows - len(by_url), torn
+
+
+def pending_journals(root: Path) -> list[Path]:
+    """Journals of crawls not merged yet (``journal/*.jsonl``), oldest first."""
+    return sorted((root / JOURNAL_DIR).glob("*.jsonl"))
 
 
 def _write_parquet_atomically(table: pa.Table, path: Path) -> None:
@@ -196,13 +227,14 @@ def merge_run(
     """
     run_id = run_id or new_run_id()
     with writer_lock(root):
-        new_rows, duplicates = _read_run(run_files)
+        new_rows, duplicates, torn = _read_run(run_files)
         previous = current_version(root)
         result = MergeResult(
             run_id=run_id,
             merged_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             run_files=[str(p) for p in run_files],
             duplicates_in_run=duplicates,
+            torn_journal_lines=torn,
             previous_version=previous.name if previous else None,
         )
         known = _known_articles(previous)
@@ -228,7 +260,18 @@ def merge_run(
         _switch_current(root, version)
         _prune(root, keep=keep_versions)
         _mark_merged_in_crawl_state(root, new_rows)
+        _retire_journals(root, run_files)
         return result
+
+
+def _retire_journals(root: Path, files: list[Path]) -> None:
+    """Merged journals move to ``journal/merged/`` so the next merge does not see them."""
+    journal_dir = (root / JOURNAL_DIR).resolve()
+    for path in files:
+        if path.suffix == ".jsonl" and path.resolve().parent == journal_dir:
+            target = journal_dir / "merged" / path.name
+            target.parent.mkdir(exist_ok=True)
+            path.replace(target)
 
 
 def _mark_merged_in_crawl_state(root: Path, rows: list[dict[str, Any]]) -> None:

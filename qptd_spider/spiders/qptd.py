@@ -94,9 +94,11 @@ class QptdSpider(scrapy.Spider):
         )
         self.full = str(full).lower() in ("1", "true", "yes")
         self._seen_articles: set[str] = set()
+        self._requested_categories: set[str] = set()
         self._scheduled_count = 0
         self._paging: dict[str, _CategoryPaging] = {}
-        self.state: CrawlState | None = None
+        self.crawl_state: CrawlState | None = None
+        self.jobdir: Path | None = None
         self.recheck_after = datetime.now(UTC) - timedelta(days=7)
 
     @classmethod
@@ -106,19 +108,41 @@ class QptdSpider(scrapy.Spider):
         spider.urls = PortalUrls(spider.base_url_arg, canonical)
         state_file = crawler.settings.get("QPTD_STATE_FILE")
         if state_file:
-            spider.state = CrawlState(Path(state_file))
+            spider.crawl_state = CrawlState(Path(state_file))
+        jobdir = crawler.settings.get("JOBDIR")
+        spider.jobdir = Path(jobdir) if jobdir else None
         days = crawler.settings.getfloat("QPTD_RECHECK_DAYS", 7)
         spider.recheck_after = datetime.now(UTC) - timedelta(days=days)
         return spider
 
     def closed(self, reason: str) -> None:
-        if self.state is not None:
-            self.state.close()
+        if self.crawl_state is not None:
+            self.crawl_state.close()
+        if self.jobdir is not None:
+            (self.jobdir / CLEAN_STOP_MARKER).touch()
+
+    def _resuming_after_clean_stop(self) -> bool:
+        """True when this JOBDIR's last run stopped cleanly; the marker is used up at once,
+        so a hard kill of this run is never mistaken for a clean stop next time."""
+        if self.jobdir is None:
+            return False
+        marker = self.jobdir / CLEAN_STOP_MARKER
+        if not marker.exists():
+            return False
+        marker.unlink()
+        return True
 
     # -- entry points --------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(f"{self.urls.base_url}/", callback=self.parse_home)
+        # Resuming a JOBDIR after a clean stop (SIGTERM, Ctrl-C, close): the saved queue
+        # holds all the work left. After a hard kill, the requests that were in flight are
+        # in no queue: discover again (the spider de-duplicates articles itself, against the
+        # crawl state, so nothing is exported twice).
+        rediscover = not self._resuming_after_clean_stop()
+        yield scrapy.Request(
+            f"{self.urls.base_url}/", callback=self.parse_home, dont_filter=rediscover
+        )
         yield scrapy.Request(
             f"{self.urls.base_url}/sitemap.xml",
             callback=self.parse_sitemap,
@@ -227,11 +251,20 @@ class QptdSpider(scrapy.Spider):
         key = self.urls.canonical(response.url)
         if response.status == 304:
             self._inc("qptd/incremental/not_modified")
-            if self.state is not None:
-                self.state.record_fetch(key, None, None, None, changed=False)
+            if self.crawl_state is not None:
+                self.crawl_state.record_fetch(key, None, None, None, changed=False)
             return
         if not isinstance(response, TextResponse):
             self._inc("qptd/articles/not_text")
+            return
+        known = self._known(key)
+        conditional = response.request is not None and (
+            b"If-None-Match" in response.request.headers
+            or b"If-Modified-Since" in response.request.headers
+        )
+        if known is not None and not known.merged and not conditional:
+            # Fetched twice (a job resumed after a hard kill): the first copy is journaled.
+            self._inc("qptd/incremental/duplicate_fetch")
             return
         page = ArticlePage(response.text, response.url, hint)
         if not page.is_article():
@@ -249,9 +282,9 @@ class QptdSpider(scrapy.Spider):
                 # Nothing proves it old: keep it rather than lose it, and count it.
                 self._inc("qptd/articles/since_unknown_date")
         self._inc("qptd/articles/parsed")
-        if self.state is not None:
+        if self.crawl_state is not None:
             parsed = parse_date(item.published_at_raw)
-            self.state.record_fetch(
+            self.crawl_state.record_fetch(
                 key,
                 parsed.isoformat() if parsed else None,
                 _header(response, b"ETag"),
@@ -274,7 +307,9 @@ class QptdSpider(scrapy.Spider):
             return
         self._seen_articles.add(key)
         known = self._known(key)
-        if known is not None and self._is_known_and_old(key):
+        if known is not None and (self._is_known_and_old(key) or not known.merged):
+            # In the dataset and past re-checking, or fetched by an earlier (interrupted)
+            # run and safe in its journal, waiting for `qptd merge`.
             self._inc("qptd/incremental/skipped_known")
             return
         self._inc("qptd/articles/scheduled")
@@ -299,13 +334,18 @@ class QptdSpider(scrapy.Spider):
             cb_kwargs={"hint": hint},
             headers=headers,
             meta=meta,
+            dont_filter=True,
         )
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
         target = self.urls.to_fetch(url)
         if target is None or not is_category_url(target) or not self._wanted(target):
             return
-        yield self._listing_request(category_path_of(target), 1)
+        path = category_path_of(target)
+        if path in self._requested_categories:
+            return
+        self._requested_categories.add(path)
+        yield self._listing_request(path, 1)
 
     def _listing_request(self, category_path: str, page: int) -> scrapy.Request:
         url = f"{self.urls.base_url}/{category_path}"
@@ -317,19 +357,21 @@ class QptdSpider(scrapy.Spider):
             cb_kwargs={"category_path": category_path, "page": page},
             # Finish paging a category before wandering: keeps the frontier small.
             priority=1,
+            dont_filter=True,  # each (category, page) is requested once: see the callers
         )
 
     def _known(self, key: str) -> Any:
         """What the crawl state knows of a merged article (None: fetch it normally)."""
-        if self.state is None or self.full:
+        if self.crawl_state is None or self.full:
             return None
-        known = self.state.get(key)
-        return known if known is not None and known.merged else None
+        known = self.crawl_state.get(key)
+        return known if known is not None and (known.merged or known.journaled) else None
 
     def _is_known_and_old(self, key: str) -> bool:
         known = self._known(key)
         return (
             known is not None
+            and known.merged
             and known.published_at is not None
             and known.published_at < self.recheck_after
         )
@@ -352,6 +394,9 @@ class QptdSpider(scrapy.Spider):
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+CLEAN_STOP_MARKER = "qptd-clean-stop"
 
 
 def _header(response: Response, name: bytes) -> str | None:
