@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,19 @@ import pyarrow as pa
 SCHEMA_FILE = "article.schema.json"
 
 
-def schema_path() -> Path:
-    """Where the article schema lives: inside an installed wheel, or at the repository top."""
-    packaged = Path(__file__).parent / "_schemas" / SCHEMA_FILE
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE
+def _schema_text() -> str:
+    """The schema file's text: from the repository top (the source of truth) when running
+    from a checkout, else the copy packaged into a wheel or a Scrapyd egg (maybe a zip)."""
+    source = Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    return (resources.files("qptd_spider") / "_schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 @cache
 def article_schema() -> dict[str, Any]:
     """The article JSON Schema as a dict."""
-    with schema_path().open(encoding="utf-8") as fh:
-        schema: dict[str, Any] = json.load(fh)
+    schema: dict[str, Any] = json.loads(_schema_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
 
