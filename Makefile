@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck fixtures docs clean
+.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,16 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/qptd demo
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/qptd schema-docs --check
 	$(BIN)/python -m pytest
+
+# The distributed-crawl test needs a real redis-server; install it where we may (root + apt).
+system-deps:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "note: install redis-server (apt-get install redis-server) for the distributed-crawl test"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

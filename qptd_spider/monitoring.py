@@ -90,9 +90,10 @@ def build_report(
         n: (stats.get(f"qptd/fill/{n}", 0) / exported if exported else 0.0) for n in FILL_FIELDS
     }
     with_title_and_date = min(fill["title"], fill["published_at"])
-    found = int(stats.get("qptd/articles/scheduled", 0)) + int(
-        stats.get("qptd/incremental/skipped_known", 0)
-    )
+    # Distributed workers also parse articles that another worker scheduled.
+    found = max(
+        int(stats.get("qptd/articles/scheduled", 0)), int(stats.get("qptd/articles/parsed", 0))
+    ) + int(stats.get("qptd/incremental/skipped_known", 0))
     checks: list[Check] = []
     minimum = settings.getint("QPTD_HEALTH_MIN_ARTICLES_FOUND", 1)
     checks.append(

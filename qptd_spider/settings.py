@@ -61,7 +61,13 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "qptd_spider.extensions.StatsFileExtension": 500,
     "qptd_spider.monitoring.CrawlReportExtension": 510,
+    "qptd_spider.distributed.RedisIdleExtension": 520,
 }
+# Distributed crawls: set QPTD_REDIS_URL (e.g. redis://host:6379/0) on every worker.
+ADDONS = {"qptd_spider.distributed.RedisAddon": 0}
+QPTD_REDIS_URL = ""
+QPTD_REDIS_CRAWL_ID = "default"
+QPTD_REDIS_IDLE_SECONDS = 15
 COMMANDS_MODULE = "qptd_spider.commands"
 
 # Health checks of the crawl report; a failed one makes `scrapy crawl` exit with status 3.

@@ -99,6 +99,7 @@ class QptdSpider(scrapy.Spider):
         self._paging: dict[str, _CategoryPaging] = {}
         self.crawl_state: CrawlState | None = None
         self.jobdir: Path | None = None
+        self.distributed = False
         self.recheck_after = datetime.now(UTC) - timedelta(days=7)
 
     @classmethod
@@ -109,6 +110,9 @@ class QptdSpider(scrapy.Spider):
         state_file = crawler.settings.get("QPTD_STATE_FILE")
         if state_file:
             spider.crawl_state = CrawlState(Path(state_file))
+        # Distributed (scrapy-redis): the shared duplicate filter de-duplicates across workers,
+        # so requests go through it; alone, the spider de-duplicates itself (see start()).
+        spider.distributed = bool(crawler.settings.get("QPTD_REDIS_URL"))
         jobdir = crawler.settings.get("JOBDIR")
         spider.jobdir = Path(jobdir) if jobdir else None
         days = crawler.settings.getfloat("QPTD_RECHECK_DAYS", 7)
@@ -139,7 +143,7 @@ class QptdSpider(scrapy.Spider):
         # holds all the work left. After a hard kill, the requests that were in flight are
         # in no queue: discover again (the spider de-duplicates articles itself, against the
         # crawl state, so nothing is exported twice).
-        rediscover = not self._resuming_after_clean_stop()
+        rediscover = not self.distributed and not self._resuming_after_clean_stop()
         yield scrapy.Request(
             f"{self.urls.base_url}/", callback=self.parse_home, dont_filter=rediscover
         )
@@ -334,7 +338,7 @@ class QptdSpider(scrapy.Spider):
             cb_kwargs={"hint": hint},
             headers=headers,
             meta=meta,
-            dont_filter=True,
+            dont_filter=not self.distributed,
         )
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
@@ -357,7 +361,8 @@ class QptdSpider(scrapy.Spider):
             cb_kwargs={"category_path": category_path, "page": page},
             # Finish paging a category before wandering: keeps the frontier small.
             priority=1,
-            dont_filter=True,  # each (category, page) is requested once: see the callers
+            # Each (category, page) is requested once by this process (see the callers).
+            dont_filter=not self.distributed,
         )
 
     def _known(self, key: str) -> Any:

@@ -1,0 +1,110 @@
+"""Two crawler processes share one frontier through a real Redis on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from qptd_spider.dataset.store import merge_run, pending_journals, read_dataset
+from qptd_spider.runner import PROJECT_ROOT, crawl_command
+from tests.conftest import StartReplica, isolated_crawl_settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "redis-server is not installed (.ci/run installs it: apt-get install redis-server)"
+        )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def test_two_workers_export_every_article_exactly_once(
+    redis_url: str, start_replica: StartReplica, tmp_path: Path
+) -> None:
+    replica = start_replica(150)
+    exports = tmp_path / "exports"
+    workers = []
+    for name in ("a", "b"):
+        settings = {
+            **isolated_crawl_settings(tmp_path, name),
+            "QPTD_JOURNAL_DIR": str(exports / "journal"),
+            "QPTD_REDIS_URL": redis_url,
+            "QPTD_REDIS_CRAWL_ID": "test",
+            "QPTD_REDIS_IDLE_SECONDS": "3",
+            # Polite enough that the crawl lasts past the engine's 5 s idle heartbeat, so
+            # the worker that did not get the home page picks up its share too.
+            "CONCURRENT_REQUESTS": "2",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+            "DOWNLOAD_DELAY": "0.05",
+            "RANDOMIZE_DOWNLOAD_DELAY": "False",
+        }
+        command = crawl_command(
+            tmp_path / f"{name}.parquet", {"base_url": replica.base_url}, settings
+        )
+        workers.append(
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-3000:]
+    exported = {}
+    for name in ("a", "b"):
+        stats = json.loads((tmp_path / f"{name}.stats.json").read_text(encoding="utf-8"))
+        exported[name] = stats.get("item_scraped_count", 0)
+    assert all(n > 0 for n in exported.values()), exported  # both did a share
+    assert sum(exported.values()) == 150
+    merge_run(exports, pending_journals(exports))
+    paths = [urlsplit(u).path for u in read_dataset(exports).column("url").to_pylist()]
+    assert len(paths) == len(set(paths)) == 150
+    assert set(paths) == {replica.portal.path_of(i) for i in range(150)}
