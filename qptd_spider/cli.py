@@ -45,7 +45,15 @@ def cmd_replica_serve(args: argparse.Namespace) -> int:
     portal = Portal(
         args.articles, seed=args.seed, edit_round=args.edit_round, edit_every=args.edit_every
     )
-    server = ReplicaServer(portal, variants, host=args.host, port=args.port)
+    faults = None
+    if args.faults:
+        from .replica.faults import FAULT_KINDS, FaultPlan
+
+        kinds = (
+            tuple(k for k in args.fault_kinds.split(",") if k) if args.fault_kinds else FAULT_KINDS
+        )
+        faults = FaultPlan(rate=args.faults, kinds=kinds, max_failures=args.fault_max_failures)
+    server = ReplicaServer(portal, variants, host=args.host, port=args.port, faults=faults)
     print(server.base_url, flush=True)
     if args.port_file:
         Path(args.port_file).write_text(server.base_url + "\n", encoding="utf-8")
@@ -154,6 +162,31 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retry_failed(args: argparse.Namespace) -> int:
+    """Crawl exactly the pages of a failures file again (then `qptd merge` as usual)."""
+    import subprocess
+
+    from .runner import run_crawl
+
+    failures = [Path(p) for p in args.failures]
+    missing = [str(p) for p in failures if not p.is_file()]
+    if missing:
+        print(f"qptd retry-failed: no such failures file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    spider_args = {"retry_failed": ",".join(str(p.resolve()) for p in failures)}
+    if args.base_url:
+        spider_args["base_url"] = args.base_url
+    output = Path(args.output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run_crawl(output, spider_args, dict(s.split("=", 1) for s in args.setting))
+    except subprocess.CalledProcessError as exc:
+        sys.stderr.write(exc.stderr[-3000:])
+        return exc.returncode
+    print(f"retried the pages of {len(failures)} failures file(s); output {output}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -186,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sitemap", action="store_true", help="serve /sitemap.xml")
     p.add_argument("--edit-round", type=int, default=0, help="revise articles (round N > 0)")
     p.add_argument("--edit-every", type=int, default=10, help="revise every K-th article")
+    p.add_argument("--faults", type=float, default=0.0, help="share of pages that fail (0-1)")
+    p.add_argument("--fault-kinds", help="comma-separated kinds (default: all, see faults.py)")
+    p.add_argument(
+        "--fault-max-failures", type=int, default=6, help="a fault heals after 1..N attempts"
+    )
     p.add_argument("--port-file", help="also write the base URL to this file")
     p.set_defaults(func=cmd_replica_serve)
     p = rsub.add_parser("truth", help="write the replica's ground truth as JSON Lines")
@@ -230,6 +268,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exports", default="exports")
     p.add_argument("--private", action="store_true")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("retry-failed", help="crawl again the pages listed in failures files")
+    p.add_argument("failures", nargs="+", help="failures files (JSON Lines) of earlier crawls")
+    p.add_argument("--base-url", help="crawl target (default: the live portal)")
+    p.add_argument("-O", "--output", default="exports/runs/retry.parquet")
+    p.add_argument(
+        "-s",
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting, as with scrapy crawl -s",
+    )
+    p.set_defaults(func=cmd_retry_failed)
 
     p = sub.add_parser("demo", help="crawl the bundled replica end to end, offline")
     p.add_argument("--articles", type=int, default=300)

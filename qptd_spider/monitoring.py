@@ -179,6 +179,16 @@ def build_report(
             "soft_404": stats.get("qptd/articles/soft_404", 0),
             "not_article": stats.get("qptd/articles/not_article", 0),
         },
+        "failures_by_kind": {
+            k.removeprefix("qptd/failures/"): v
+            for k, v in sorted(stats.items())
+            if k.startswith("qptd/failures/") and k != "qptd/failures/total"
+        },
+        "retries_by_kind": {
+            k.removeprefix("qptd/retries/"): v
+            for k, v in sorted(stats.items())
+            if k.startswith("qptd/retries/")
+        },
         "fill_rates": {k: round(v, 4) for k, v in fill.items()},
         "checks": [asdict(c) for c in checks],
         "ok": all(c.ok for c in checks),

@@ -133,11 +133,11 @@ class JournalPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        from .dataset.store import new_run_id
+        from .dataset.store import check_run_id, new_run_id
 
         assert crawler.stats is not None
         directory = crawler.settings.get("QPTD_JOURNAL_DIR")
-        run_id = crawler.settings.get("QPTD_RUN_ID") or new_run_id()
+        run_id = check_run_id(crawler.settings.get("QPTD_RUN_ID") or new_run_id())
         pipeline = cls(crawler.stats, Path(directory) if directory else None, run_id)
         pipeline._crawler = crawler
         return pipeline

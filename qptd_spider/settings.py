@@ -23,6 +23,16 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait: Retry-After when the server gives it, else exponential backoff with jitter.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "qptd_spider.middlewares.BackoffRetryMiddleware": 550,
+    "qptd_spider.middlewares.PortalOnlyMiddleware": 50,
+}
+QPTD_RETRY_BACKOFF_BASE = 1.0
+QPTD_RETRY_BACKOFF_MAX = 60.0
+# Pages that could not be crawled (JSON Lines); empty: beside the first local feed.
+QPTD_FAILURES_FILE = ""
 DOWNLOAD_TIMEOUT = 60
 # Article pages are small; anything this large is not an article page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

@@ -61,11 +61,15 @@ class PortalUrls:
         return path, parts.query
 
     def to_fetch(self, url: str, base: str | None = None) -> str | None:
-        """The URL to request for a link found on a page, or None when it leaves the portal."""
-        absolute = urljoin(base or self.base_url + "/", url.strip())
-        if urlsplit(absolute).scheme not in ("http", "https") or not self.is_portal(absolute):
+        """The URL to request for a link found on a page, or None when it leaves the portal
+        (or is not a URL at all: pages hold broken hrefs, and one must not stop a crawl)."""
+        try:
+            absolute = urljoin(base or self.base_url + "/", url.strip())
+            if urlsplit(absolute).scheme not in ("http", "https") or not self.is_portal(absolute):
+                return None
+            path, query = self.normalized_path(absolute)
+        except ValueError:
             return None
-        path, query = self.normalized_path(absolute)
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
 
     def canonical(self, url: str) -> str:

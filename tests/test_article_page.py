@@ -149,3 +149,19 @@ def test_a_photo_credit_in_a_caption_is_not_an_author() -> None:
     assert item["authors"] == []
     assert item["signature_raw"] is None
     assert item["images"][0]["caption"] == "Quang cảnh hội nghị. Ảnh: TUẤN HUY"
+
+
+@pytest.mark.parametrize("damage", ["malformed", "unclosed"])
+def test_tag_soup_pages_still_parse_right(damage: str) -> None:
+    from qptd_spider.replica.faults import malformed, unclosed
+    from qptd_spider.replica.render import article_page
+
+    portal = Portal(120, seed=1)
+    transform = malformed if damage == "malformed" else unclosed
+    for i in range(120):
+        truth = portal.truth(i)
+        html = transform(article_page(portal, i))
+        item = extract_item(html, truth["url"], CRAWLED_AT)
+        assert item is not None
+        for field in ("title", "lead", "body", "authors", "images", "signature_raw"):
+            assert item[field] == truth[field], (i, field)

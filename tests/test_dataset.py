@@ -252,3 +252,11 @@ def test_stats_and_report_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["report", "--exports", str(tmp_path)]) == 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 3 and "Top authors" in html
+
+
+@pytest.mark.parametrize("run_id", ["../evil", "a/b", ".hidden", "x" * 101, "a..b"])
+def test_run_ids_cannot_escape_the_exports_folder(tmp_path: Path, run_id: str) -> None:
+    run = write_run(tmp_path / "a.parquet", items())
+    with pytest.raises(DatasetError, match="run id"):
+        merge_run(tmp_path / "exports", [run], run_id=run_id)
+    assert not (tmp_path / "evil").exists()

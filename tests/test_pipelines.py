@@ -85,3 +85,11 @@ def test_rejects_file_sits_beside_the_export(
     setting: str, feeds: dict[str, Any], expected: str
 ) -> None:
     assert rejects_path_for(setting, feeds) == Path(expected)
+
+
+def test_oversized_items_are_rejected_with_a_reason(tmp_path: Path) -> None:
+    pipeline = ValidationPipeline(_stats(), tmp_path / "rejects.jsonl")
+    item = dict(page_expected(ARTICLE_FIXTURES[0]), body="x" * 1_000_001)
+    with pytest.raises(DropItem, match="body"):
+        pipeline.process_item(item)
+    pipeline.close_spider()

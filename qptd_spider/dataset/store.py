@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,19 @@ class MergeResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Run ids name folders and files: letters, digits, dot, dash and underscore only, so a run
+# id from the command line can never point outside the exports folder.
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_run_id(run_id: str) -> str:
+    if not _RUN_ID.match(run_id) or ".." in run_id:
+        raise DatasetError(
+            f"run id {run_id!r} must be 1-100 letters, digits, '.', '-' or '_' (no path)"
+        )
+    return run_id
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -225,7 +239,7 @@ def merge_run(
     content_hash is unchanged (last_seen moves); a changed one is updated (revision + 1).
     first_seen never moves.
     """
-    run_id = run_id or new_run_id()
+    run_id = check_run_id(run_id or new_run_id())
     with writer_lock(root):
         new_rows, duplicates, torn = _read_run(run_files)
         previous = current_version(root)

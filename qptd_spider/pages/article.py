@@ -18,6 +18,7 @@ from ..normalize.dates import parse_date
 from ..normalize.signature import split_signature
 from ..normalize.text import clean_whitespace, split_dateline
 from ..urls import category_path_of
+from .common import says_not_found
 
 _ARTICLE_ID = re.compile(r"(?:printArticle|readArticle)\(\s*['\"]([0-9a-f]{24})['\"]")
 # Uploads sit in a folder per day: /upload/{site}/{YYYYMMDD}/{name}.jpg.
@@ -59,6 +60,7 @@ class ArticlePage:
     BREADCRUMB = "ol.breadcrumb li a"
     KEYWORDS = "meta[name=keywords]::attr(content)"
     AUTHOR_BOX = "div.author"
+    RATING = "div.rating"
     RELATED_PANELS = (
         "//div[contains(@class,'panel')]"
         "[.//*[contains(@class,'panel-title')][normalize-space()='Tin liên quan' "
@@ -68,10 +70,10 @@ class ArticlePage:
         "style, script, noscript, audio, div[id^=audio], .social-connect, .block_share, "
         ".rating, .network-share"
     )
-    SOFT_404_MARKERS = ("trang không tồn tại", "không tìm thấy trang", "page not found")
 
     def __init__(self, html: str, url: str, hint: ListingHint | None = None):
         self.url = url
+        self.html = html
         self.selector = Selector(text=html)
         self.hint = hint or ListingHint()
         self.root: SelectorList[Selector] = self.selector.css(self.ROOT)
@@ -82,12 +84,19 @@ class ArticlePage:
         """True when the page has an article root with a headline."""
         return bool(self.root) and self.title() is not None
 
+    def is_complete(self) -> bool:
+        """False for a page cut short in transit: no closing rating block and no ``</html>``.
+
+        Every article page ends with the rating block (MARKUP.md); a page without it that
+        does not even reach ``</html>`` lost its end, and its body would be partial.
+        """
+        if self.root.css(self.RATING):
+            return True
+        return self.html.rstrip().lower().endswith("</html>")
+
     def is_soft_404(self) -> bool:
         """A small 200 page that says the page does not exist."""
-        if self.root:
-            return False
-        text = clean_whitespace(" ".join(self.selector.css("body ::text").getall())).lower()
-        return any(marker in text for marker in self.SOFT_404_MARKERS)
+        return not self.root and says_not_found(self.selector)
 
     # -- fields ----------------------------------------------------------------------------
 
@@ -178,6 +187,8 @@ class ArticlePage:
                 if caption is None and following and following.is_caption_like:
                     caption, skip_next = following.text, True
                 images.extend({"url": src, "caption": caption} for src in block.images)
+                if block.text:
+                    paragraphs.append(block.text)
                 continue
             if block.text:
                 paragraphs.append(block.text)
@@ -265,9 +276,22 @@ class ArticlePage:
                 srcs.append(urljoin(self.url, src.strip()))
         text = self._text(SelectorList([node]))
         if srcs:
-            # A caption written inside the image's own block: figure, table cell, or a line.
-            caption = self._text(node.css("figcaption")) or (text if text else "")
-            return _BodyBlock(text="", images=srcs, caption_text=caption or None)
+            tag = getattr(element, "tag", "")
+            nested = node.xpath(".//figure | .//table")
+            if tag in ("figure", "table") or not nested:
+                # A caption inside the image's own block: figcaption, the table's other cell,
+                # or a line beside the image in the same paragraph.
+                caption = self._text(node.css("figcaption")) or text
+                return _BodyBlock(text="", images=srcs, caption_text=caption or None)
+            # A paragraph left open around a figure (HTML without </p>, which the parser
+            # nests): the paragraph's own text is body text, the figure's is its caption.
+            own = clean_whitespace(
+                " ".join(
+                    node.xpath(".//text()[not(ancestor::figure) and not(ancestor::table)]").getall()
+                )
+            )
+            caption = self._text(nested.css("figcaption")) or self._text(nested)
+            return _BodyBlock(text=own, images=srcs, caption_text=caption or None)
         style = (node.attrib.get("style") or "").replace(" ", "").lower()
         classes = node.attrib.get("class", "").lower()
         emphasised = bool(text) and text == self._text(node.css("em, i"))

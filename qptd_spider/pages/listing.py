@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from ..normalize.text import clean_whitespace
+from .common import says_not_found
 
 _SCRIPT_NUMBER = {
     key: re.compile(rf"\b{key}\s*:\s*(\d+)") for key in ("totalItems", "pageNo", "itemsPerPage")
@@ -79,6 +80,10 @@ class ListingPage:
     def __init__(self, html: str, url: str):
         self.url = url
         self.selector = Selector(text=html)
+
+    def is_soft_404(self) -> bool:
+        """A "page not found" answer instead of a list (no list section at all)."""
+        return not self.selector.xpath(self.SECTION) and says_not_found(self.selector)
 
     def entries(self) -> list[ListingEntry]:
         """List items in page order, one per article URL."""

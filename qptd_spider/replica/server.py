@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
+import socket
+import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, timedelta
@@ -16,9 +20,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import render
 from .content import CATEGORY_BY_PATH, Portal
+from .faults import FaultPlan
 from .render import Variants
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_NEVER_FAULTED = ("/robots.txt", "/sitemap", "/__truth__")
 
 
 def _require_loopback(host: str) -> None:
@@ -42,10 +48,12 @@ class ReplicaServer(ThreadingHTTPServer):
         variants: Variants | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        faults: FaultPlan | None = None,
     ):
         _require_loopback(host)
         self.portal = portal
         self.variants = variants or Variants()
+        self.faults = faults
         self.requests_served = 0
         self.served_by_kind: Counter[str] = Counter()
         self._count_lock = threading.Lock()
@@ -64,6 +72,10 @@ class ReplicaServer(ThreadingHTTPServer):
     def count_not_modified(self) -> None:
         with self._count_lock:
             self.served_by_kind["not_modified"] += 1
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Injected resets and clients that time out leave broken sockets: expected here.
+        pass
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="qptd-replica", daemon=True)
@@ -91,12 +103,25 @@ class ReplicaHandler(BaseHTTPRequestHandler):
 
     def _respond(self, head: bool) -> None:
         self.server.count()
+        self._extra_headers: dict[str, str] = {}  # per request: a connection serves many
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         while "//" in path:
             path = path.replace("//", "/")
         query = parse_qs(parts.query)
+        if path.startswith(("/__redirect__/", "/__loop__/")):
+            self._redirect_hop(path)
+            return
         status, ctype, body = self._route(path, query)
+        fault = None
+        plan = self.server.faults
+        if plan is not None and not path.startswith(_NEVER_FAULTED):
+            fault = plan.fault_for(self.path)
+        if fault is not None:
+            injected = self._inject(fault, status, ctype, body)
+            if injected is None:
+                return
+            status, ctype, body = injected
         data = body.encode("utf-8")
         validators = self._validators(path, data) if status == 200 else {}
         if validators and self._not_modified(validators):
@@ -110,11 +135,96 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
-        for name, value in validators.items():
+        for name, value in {**validators, **self._extra_headers}.items():
             self.send_header(name, value)
         self.end_headers()
         if not head:
-            self.wfile.write(data)
+            # The client may have given up (a slow page past its timeout).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)
+
+    def _redirect_hop(self, path: str) -> None:
+        """Hops of injected redirect chains (``/__redirect__/N/...``) and loops."""
+        kind, _, rest = path.removeprefix("/").partition("/")
+        step, _, target = rest.partition("/")
+        if kind == "__redirect__":
+            location = f"/__redirect__/{int(step) - 1}/{target}" if int(step) > 1 else "/" + target
+        else:
+            location = f"/__loop__/{'b' if step == 'a' else 'a'}/{target}"
+        self._send_redirect(302, location)
+
+    def _send_redirect(self, status: int, location: str) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _inject(
+        self, fault: str, status: int, ctype: str, body: str
+    ) -> tuple[int, str, str] | None:
+        """Apply a fault: the (status, type, body) to send, or None when it was handled."""
+        plan = self.server.faults
+        assert plan is not None
+        raw = self.path.lstrip("/")
+        if fault.startswith("http_5"):
+            return (
+                int(fault[-3:]),
+                "text/html; charset=utf-8",
+                "<html><body>Lỗi máy chủ</body></html>",
+            )
+        if fault.startswith("http_429"):
+            self._extra_headers = {"Retry-After": "1"} if fault.endswith("retry_after") else {}
+            return 429, "text/html; charset=utf-8", "<html><body>Too many requests</body></html>"
+        if fault == "slow":
+            time.sleep(plan.slow_seconds)
+            return status, ctype, body
+        if fault == "reset":
+            # SO_LINGER 0 then close: the client sees a TCP reset, not a clean end.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if fault in ("truncated_length", "truncated_close"):
+            data = body.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            if fault == "truncated_length":
+                self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return None
+        if fault == "malformed":
+            broken = body.replace("</p>", "").replace("</li>", "")
+            return (
+                status,
+                ctype,
+                broken.replace('<div class="panel', '<div><span><div class="panel', 1),
+            )
+        if fault == "unclosed":
+            return status, ctype, body.replace("</body></html>", "")
+        if fault == "charset_wrong":
+            return status, "text/html; charset=iso-8859-1", body
+        if fault == "charset_missing":
+            return status, "text/html", body
+        if fault == "soft_404":
+            return 200, "text/html; charset=utf-8", render.soft_404_page()
+        if fault == "redirect_chain":
+            self._send_redirect(301, f"/__redirect__/2/{raw}")
+            return None
+        if fault == "redirect_loop":
+            self._send_redirect(302, f"/__loop__/a/{raw}")
+            return None
+        if fault == "offsite_redirect":
+            # Another loopback address: off the portal, and still never off this machine.
+            self._send_redirect(302, f"http://127.0.0.2:{self.server.server_address[1]}/{raw}")
+            return None
+        if fault == "oversized":
+            padding = "<!-- " + "x" * plan.oversized_bytes + " -->"
+            return status, ctype, body.replace("</body>", padding + "</body>")
+        raise AssertionError(f"unhandled fault {fault}")
 
     def _validators(self, path: str, data: bytes) -> dict[str, str]:
         """ETag (of the bytes) and Last-Modified for article pages, as the CMS's CDN gives."""

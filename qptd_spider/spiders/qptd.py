@@ -9,7 +9,8 @@ cause a second fetch.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,11 +18,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from ..extract import canonicalize_item_urls
+from ..failures import FailureLog, failure_kind, failures_path_for, read_failures
 from ..normalize.article import utc_now
 from ..normalize.dates import VIETNAM, parse_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage, Pagination
@@ -72,6 +75,7 @@ class QptdSpider(scrapy.Spider):
     """
 
     name = "qptd"
+    allowed_domains: Sequence[str] = ()  # set from the crawl target in from_crawler
 
     def __init__(
         self,
@@ -81,6 +85,7 @@ class QptdSpider(scrapy.Spider):
         categories: str | None = None,
         canonical_base: str | None = None,
         full: str | bool = False,
+        retry_failed: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -93,6 +98,8 @@ class QptdSpider(scrapy.Spider):
             c.strip().strip("/") for c in (categories or "").split(",") if c.strip().strip("/")
         )
         self.full = str(full).lower() in ("1", "true", "yes")
+        self.retry_failed = [Path(p) for p in (retry_failed or "").split(",") if p.strip()]
+        self.failures: FailureLog | None = None
         self._seen_articles: set[str] = set()
         self._requested_categories: set[str] = set()
         self._scheduled_count = 0
@@ -107,6 +114,13 @@ class QptdSpider(scrapy.Spider):
         spider: QptdSpider = super().from_crawler(crawler, *args, **kwargs)
         canonical = spider.canonical_base_arg or crawler.settings.get("QPTD_CANONICAL_BASE")
         spider.urls = PortalUrls(spider.base_url_arg, canonical)
+        # Off-site redirects are dropped by Scrapy's offsite middleware with this list.
+        spider.allowed_domains = sorted({h.split(":")[0] for h in spider.urls.allowed_hosts})
+        spider.failures = FailureLog(
+            failures_path_for(
+                crawler.settings.get("QPTD_FAILURES_FILE"), crawler.settings.getdict("FEEDS")
+            )
+        )
         state_file = crawler.settings.get("QPTD_STATE_FILE")
         if state_file:
             spider.crawl_state = CrawlState(Path(state_file))
@@ -122,6 +136,8 @@ class QptdSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.crawl_state is not None:
             self.crawl_state.close()
+        if self.failures is not None:
+            self.failures.close()
         if self.jobdir is not None:
             (self.jobdir / CLEAN_STOP_MARKER).touch()
 
@@ -143,6 +159,10 @@ class QptdSpider(scrapy.Spider):
         # holds all the work left. After a hard kill, the requests that were in flight are
         # in no queue: discover again (the spider de-duplicates articles itself, against the
         # crawl state, so nothing is exported twice).
+        if self.retry_failed:
+            for request in self._retry_requests():
+                yield request
+            return
         rediscover = not self.distributed and not self._resuming_after_clean_stop()
         yield scrapy.Request(
             f"{self.urls.base_url}/", callback=self.parse_home, dont_filter=rediscover
@@ -154,6 +174,18 @@ class QptdSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": [404, 410]},
             priority=-1,
         )
+
+    def _retry_requests(self) -> Iterator[scrapy.Request]:
+        """`-a retry_failed=FILE`: exactly the pages a failures file lists, nothing else."""
+        for entry in read_failures(self.retry_failed):
+            self._inc("qptd/retry_failed/requested")
+            if entry.get("page") == "listing" and entry.get("category_path") is not None:
+                self._requested_categories.add(entry["category_path"])
+                yield self._listing_request(
+                    entry["category_path"], int(entry.get("listing_page", 1))
+                )
+            else:
+                yield from self._article_request(entry["url"], None)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """Home page: main menu categories, and the articles it features."""
@@ -200,7 +232,11 @@ class QptdSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         self._inc("qptd/listing/pages")
-        listing = ListingPage(response.text, response.url)
+        listing = ListingPage(_page_text(response), response.url)
+        if listing.is_soft_404():
+            # A list page that says "not found" is a server fault, not the end of a category.
+            self._record_failure(response.request, "soft_404", f"soft_404 page at {response.url}")
+            return
         entries = listing.entries()
         pagination = listing.pagination()
         paging = self._paging.setdefault(category_path, _CategoryPaging())
@@ -270,11 +306,21 @@ class QptdSpider(scrapy.Spider):
             # Fetched twice (a job resumed after a hard kill): the first copy is journaled.
             self._inc("qptd/incremental/duplicate_fetch")
             return
-        page = ArticlePage(response.text, response.url, hint)
+        if "partial" in response.flags:
+            # The connection closed before the server said the page was over.
+            self._record_failure(response.request, "truncated", "response ended early")
+            return
+        page = ArticlePage(_page_text(response), response.url, hint)
         if not page.is_article():
             kind = "soft_404" if page.is_soft_404() else "not_article"
             self._inc(f"qptd/articles/{kind}")
             self.logger.warning("%s: %s", kind, response.url)
+            # A listed article that answers "not found" may be a passing server fault:
+            # keep it in the failures file, where the next run picks it up.
+            self._record_failure(response.request, kind, f"{kind} page at {response.url}")
+            return
+        if not page.is_complete():
+            self._record_failure(response.request, "truncated", "page ends before its end")
             return
         item = page.to_item(crawled_at=utc_now())
         canonicalize_item_urls(item, self.urls)
@@ -335,9 +381,10 @@ class QptdSpider(scrapy.Spider):
         yield scrapy.Request(
             target,
             callback=self.parse_article,
+            errback=self.request_failed,
             cb_kwargs={"hint": hint},
             headers=headers,
-            meta=meta,
+            meta={**meta, "qptd_page": "article"},
             dont_filter=not self.distributed,
         )
 
@@ -358,11 +405,69 @@ class QptdSpider(scrapy.Spider):
         return scrapy.Request(
             url,
             callback=self.parse_listing,
+            errback=self.request_failed,
+            meta={"qptd_page": "listing", "category_path": category_path, "listing_page": page},
             cb_kwargs={"category_path": category_path, "page": page},
             # Finish paging a category before wandering: keeps the frontier small.
             priority=1,
             # Each (category, page) is requested once by this process (see the callers).
             dont_filter=not self.distributed,
+        )
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback of article and list requests: the page goes to the failures file."""
+        request = getattr(failure, "request", None)
+        response = getattr(failure.value, "response", None)
+        if request is None and response is not None:
+            request = response.request
+        if request is None:
+            self.logger.error("request failed without a request: %s", failure.getErrorMessage())
+            return
+        self._record_failure(request, failure_kind(failure), failure.getErrorMessage())
+
+    def _record_failure(self, request: scrapy.Request | None, kind: str, error: str) -> None:
+        if request is not None and kind in RETRIED_BY_SPIDER:
+            retry = self._retry(request, kind)
+            if retry is not None:
+                self._inc(f"qptd/retries/{kind}")
+                assert self.crawler.engine is not None
+                self.crawler.engine.crawl(retry)
+                return
+        self._inc("qptd/failures/total")
+        self._inc(f"qptd/failures/{kind}")
+        if request is None or self.failures is None:
+            return
+        meta = request.meta
+        context: dict[str, Any] = {"page": meta.get("qptd_page", "article")}
+        if meta.get("qptd_page") == "listing":
+            context["category_path"] = meta.get("category_path")
+            context["listing_page"] = meta.get("listing_page")
+        url = request.url
+        if meta.get("redirect_urls"):
+            url = meta["redirect_urls"][0]  # the page we asked for, not a hop of a chain
+        self.failures.record(
+            self.urls.canonical(url) if context["page"] == "article" else url,
+            kind,
+            error,
+            attempts=meta.get("retry_times", 0) + 1,
+            **context,
+        )
+
+    def _retry(self, request: scrapy.Request, kind: str) -> scrapy.Request | None:
+        """Another try at a page that failed in a way Scrapy does not retry (a truncated or
+        "not found" page, a redirect loop or off-site hop, a page over the size limit):
+        such faults are often passing, like a 503. Redirects restart from the first URL."""
+        original = request
+        if request.meta.get("redirect_urls"):
+            meta = {k: v for k, v in request.meta.items() if not k.startswith("redirect_")}
+            original = request.replace(url=request.meta["redirect_urls"][0], meta=meta)
+        return get_retry_request(
+            original,
+            spider=self,
+            reason=kind,
+            max_retry_times=self.crawler.settings.getint("RETRY_TIMES"),
+            # Giving up is not a crawler error: the page goes to the failures file.
+            give_up_log_level=logging.WARNING,
         )
 
     def _known(self, key: str) -> Any:
@@ -402,6 +507,19 @@ class QptdSpider(scrapy.Spider):
 
 
 CLEAN_STOP_MARKER = "qptd-clean-stop"
+# Failures Scrapy's retry middleware does not retry, which the spider retries itself.
+RETRIED_BY_SPIDER = frozenset(
+    {"truncated", "soft_404", "not_article", "offsite", "redirect_loop", "too_large"}
+)
+
+
+def _page_text(response: TextResponse) -> str:
+    """The page as text. The portal writes UTF-8; a header that says otherwise (a
+    misconfigured proxy) would garble every Vietnamese letter, so valid UTF-8 wins."""
+    try:
+        return response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.text
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,156 @@
+"""Faults: the replica injects them, the crawler survives them, nothing is lost."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import TimeoutError
+from twisted.python.failure import Failure
+
+from qptd_spider.cli import main
+from qptd_spider.failures import FailureLog, failure_kind, read_failures
+from qptd_spider.middlewares import backoff_delay
+from qptd_spider.reliability import run_once
+from qptd_spider.replica import Portal, ReplicaServer
+from qptd_spider.replica.faults import FAULT_KINDS, FaultPlan
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), b""
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+def test_each_fault_is_served_then_heals(kind: str) -> None:
+    plan = FaultPlan(
+        rate=1.0, kinds=(kind,), max_failures=1, slow_seconds=0.2, oversized_bytes=50_000
+    )
+    server = ReplicaServer(Portal(12), faults=plan)
+    server.start_in_thread()
+    url = server.base_url + server.portal.path_of(2)
+    try:
+        if kind in ("reset", "truncated_length", "offsite_redirect"):
+            with pytest.raises(
+                (ConnectionError, http.client.IncompleteRead, urllib.error.URLError)
+            ):
+                _fetch(url)
+        elif kind == "redirect_loop":
+            assert _fetch(url)[0] == 302  # urllib gives up on the loop, as a crawler must
+        else:
+            status, headers, body = _fetch(url)
+            if kind.startswith("http_"):
+                assert status == int(kind[5:8])
+                assert ("Retry-After" in headers) == kind.endswith("retry_after")
+            elif kind == "truncated_close":
+                assert status == 200 and not body.rstrip().endswith(b"</html>")
+            elif kind == "charset_wrong":
+                assert "iso-8859-1" in headers["Content-Type"]
+            elif kind == "oversized":
+                assert len(body) > 50_000
+            elif kind == "soft_404":
+                assert "Trang không tồn tại".encode() in body
+        assert plan.injected[kind] == 1
+        if kind not in ("malformed", "unclosed", "charset_wrong", "charset_missing"):
+            status, _, body = _fetch(url)  # healed: the real page
+            assert status == 200 and b"news-detail-layout-type-2" in body
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fault_plans_are_repeatable_and_checked() -> None:
+    one = FaultPlan(rate=0.3, seed=4)
+    two = FaultPlan(rate=0.3, seed=4)
+    paths = [f"/a/{i}.html" for i in range(2000)]
+    assert [one.planned(p) for p in paths] == [two.planned(p) for p in paths]
+    share = sum(1 for p in paths if one.planned(p)) / len(paths)
+    assert 0.25 < share < 0.35
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        FaultPlan(kinds=("gremlins",))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        FaultPlan(rate=1.5)
+
+
+def _failure(exc: Exception) -> Failure:
+    try:
+        raise exc
+    except Exception:
+        return Failure()
+
+
+def test_failure_kinds() -> None:
+    response = HtmlResponse("http://x.vn/a.html", status=503, request=Request("http://x.vn/a.html"))
+    assert failure_kind(_failure(HttpError(response, "503"))) == "http_503"
+    assert failure_kind(_failure(TimeoutError())) == "timeout"
+    assert failure_kind(_failure(CancelledError())) == "too_large"
+    assert failure_kind(_failure(IgnoreRequest("offsite: http://127.0.0.2/a"))) == "offsite"
+    assert failure_kind(_failure(IgnoreRequest("max redirections reached"))) == "redirect_loop"
+
+
+def test_backoff_waits_longer_each_time_and_obeys_retry_after() -> None:
+    rng = random.Random(1)
+    caps = [max(backoff_delay(n, 1.0, 60, None, rng) for _ in range(200)) for n in (1, 3, 5)]
+    assert caps[0] <= 1.0 < caps[1] <= 4.0 < caps[2] <= 16.0
+    assert backoff_delay(1, 1.0, 60, "7", rng) == 7.0
+    assert backoff_delay(1, 1.0, 5, "120", rng) == 5.0  # a cap on what a server may ask
+
+
+def test_failures_file_round_trip(tmp_path: Path) -> None:
+    log = FailureLog(tmp_path / "f.jsonl")
+    log.record("https://x.vn/a.html", "http_503", "503 Service Unavailable", 4, page="article")
+    log.record("https://x.vn/a.html", "timeout", "took too long", 4, page="article")
+    log.close()
+    with (tmp_path / "f.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"url": "torn')  # a killed crawl's last line
+    records = read_failures([tmp_path / "f.jsonl"])
+    assert len(records) == 1 and records[0]["kind"] == "timeout"
+    assert set(records[0]) >= {"url", "kind", "error", "attempts", "page", "failed_at"}
+
+
+def test_retry_failed_needs_an_existing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["retry-failed", str(tmp_path / "none.jsonl")]) == 2
+    assert "no such failures file" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_a_faulty_portal_loses_nothing_after_retry(tmp_path: Path) -> None:
+    result = run_once(articles=150, rate=0.5, workdir=tmp_path, seed=3)
+    assert result.lost == []
+    assert result.wrong == []
+    assert result.correct == 150
+    assert result.first.failed > 0 and result.recovered > 0
+    assert sum(result.injected.values()) > 60
+    assert set(result.injected) == set(FAULT_KINDS)  # every kind was met
+
+
+def test_requests_off_the_portal_are_dropped() -> None:
+    from types import SimpleNamespace
+
+    from qptd_spider.middlewares import PortalOnlyMiddleware
+    from qptd_spider.urls import PortalUrls
+
+    crawler = SimpleNamespace(spider=SimpleNamespace(urls=PortalUrls("http://127.0.0.1:8000")))
+    middleware = PortalOnlyMiddleware(crawler)  # type: ignore[arg-type]
+    assert middleware.process_request(Request("http://127.0.0.1:8000/a/b.html")) is None
+    assert middleware.process_request(Request("https://qptd.com.vn/a/b.html")) is None
+    for offsite in (
+        "http://127.0.0.2:8000/a/b.html",
+        "https://example.com/",
+        "https://tapchiqptd.vn/a.html",
+    ):
+        with pytest.raises(IgnoreRequest, match="offsite"):
+            middleware.process_request(Request(offsite))
