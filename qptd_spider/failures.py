@@ -66,6 +66,8 @@ def failure_kind(failure: Failure) -> str:
         ("DataLoss", "data_loss"),
         ("Cancelled", "too_large"),
         ("ConnectionLost", "connection_lost"),
+        ("ConnectionRefused", "connect"),
+        ("DownloadFailed", "connection_lost"),  # e.g. a connection reset mid-response
     ):
         if marker in name:
             return kind
