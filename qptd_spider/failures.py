@@ -33,6 +33,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
+from .feeds import beside_feed
+
 
 def failure_kind(failure: Failure) -> str:
     """A short name for why a request failed (counted in stats and written to failures)."""
@@ -76,14 +78,7 @@ def failure_kind(failure: Failure) -> str:
 
 def failures_path_for(setting: str | None, feeds: dict[str, Any]) -> Path:
     """The setting, else beside the first local feed, else exports/failures.jsonl."""
-    if setting:
-        return Path(setting)
-    for uri in feeds:
-        local = uri.removeprefix("file://")
-        if "://" not in local:
-            feed = Path(local)
-            return feed.with_name(feed.stem.split(".")[0] + ".failures.jsonl")
-    return Path("exports") / "failures.jsonl"
+    return beside_feed(setting, feeds, "failures.jsonl") or Path("exports") / "failures.jsonl"
 
 
 class FailureLog:

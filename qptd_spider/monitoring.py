@@ -19,22 +19,16 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
-from scrapy.statscollectors import StatsCollector
+
+from .feeds import beside_feed
+from .pipelines import StatsPipeline
 
 FILL_FIELDS = ("title", "published_at", "author", "position", "lead", "body")
 HEALTH_FAILED = "qptd/health/failed"
 
 
-class FillRatePipeline:
+class FillRatePipeline(StatsPipeline):
     """Counts exported items and, per key field, those with a value (for the report)."""
-
-    def __init__(self, stats: StatsCollector):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -55,14 +49,7 @@ class Check:
 
 
 def report_path_for(setting: str | None, feeds: dict[str, Any]) -> Path | None:
-    if setting:
-        return Path(setting)
-    for uri in feeds:
-        local = uri.removeprefix("file://")
-        if "://" not in local:
-            feed = Path(local)
-            return feed.with_name(feed.stem.split(".")[0] + ".report.json")
-    return None
+    return beside_feed(setting, feeds, "report.json")
 
 
 def _baseline(path: Path | None) -> dict[str, Any] | None:

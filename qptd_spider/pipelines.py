@@ -16,15 +16,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from .feeds import beside_feed
 from .normalize import article
 from .schema import validation_errors
 
 
-class _NormalizerPipeline:
-    """Runs one normalizer; counts items and fields it changed under ``qptd/<name>/``."""
-
-    normalizer: article.Normalizer
-    name: str
+class StatsPipeline:
+    """A pipeline that needs only the crawl's stats collector."""
 
     def __init__(self, stats: StatsCollector):
         self.stats = stats
@@ -33,6 +31,13 @@ class _NormalizerPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         return cls(crawler.stats)
+
+
+class _NormalizerPipeline(StatsPipeline):
+    """Runs one normalizer; counts items and fields it changed under ``qptd/<name>/``."""
+
+    normalizer: article.Normalizer
+    name: str
 
     def process_item(self, item: Any) -> Any:
         changed = type(self).normalizer(ItemAdapter(item))
@@ -63,16 +68,9 @@ class ContentHashPipeline(_NormalizerPipeline):
     name = "content_hash"
 
 
-def rejects_path_for(settings_path: str | None, feeds: dict[str, Any]) -> Path:
+def rejects_path_for(setting: str | None, feeds: dict[str, Any]) -> Path:
     """Where rejected items go: the setting, else beside the first local feed, else exports/."""
-    if settings_path:
-        return Path(settings_path)
-    for uri in feeds:
-        local = uri.removeprefix("file://")
-        if "://" not in local:
-            feed = Path(local)
-            return feed.with_name(feed.stem.split(".")[0] + ".rejects.jsonl")
-    return Path("exports") / "rejects.jsonl"
+    return beside_feed(setting, feeds, "rejects.jsonl") or Path("exports") / "rejects.jsonl"
 
 
 class ValidationPipeline:
