@@ -425,8 +425,19 @@ class QptdSpider(scrapy.Spider):
             return
         self._record_failure(request, failure_kind(failure), failure.getErrorMessage())
 
+    def _worth_retrying(self, request: scrapy.Request, kind: str) -> bool:
+        if kind not in RETRIED_BY_SPIDER:
+            return False
+        if kind in ("soft_404", "not_article") and request.meta.get("qptd_page") == "article":
+            # A listed article that says "not found" is likely a passing fault; a related
+            # link to a removed article is just gone (the portal has many): don't insist.
+            hint = request.cb_kwargs.get("hint")
+            listed = hint is not None and (hint.article_id or hint.published_at_raw)
+            return bool(listed) or bool(self.retry_failed)
+        return True
+
     def _record_failure(self, request: scrapy.Request | None, kind: str, error: str) -> None:
-        if request is not None and kind in RETRIED_BY_SPIDER:
+        if request is not None and self._worth_retrying(request, kind):
             retry = self._retry(request, kind)
             if retry is not None:
                 self._inc(f"qptd/retries/{kind}")
