@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps
+.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ typecheck: $(STAMP)
 # Rebuild the expected JSON of every stored fixture page from its HTML (review the diff!).
 fixtures: $(STAMP)
 	$(BIN)/python tests/fixtures/refresh.py
+
+# Benchmarks print numbers; nothing asserts a timing. BENCH_SIZES=1000,10000,100000 for all.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 docs: $(STAMP)
 	$(BIN)/qptd schema-docs

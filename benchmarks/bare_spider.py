@@ -1,0 +1,56 @@
+"""The baseline: a bare Scrapy spider that follows the same links as `qptd` (menu, category
+lists with ?page=N up to the last page, articles, related links) and extracts nothing.
+
+    scrapy runspider benchmarks/bare_spider.py -a base_url=http://127.0.0.1:PORT
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+_TOTAL = re.compile(r"totalItems:\s*(\d+)")
+_PER_PAGE = re.compile(r"itemsPerPage:\s*(\d+)")
+LINKS = (
+    "nav.main-menu a::attr(href), ol.breadcrumb a::attr(href), "
+    "section.section-list a[href*='.html']::attr(href), .frame-involve a::attr(href)"
+)
+
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+    # Bare: none of the project's pipelines, middlewares or extensions, but the stats file.
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "ITEM_PIPELINES": {},
+        "DOWNLOADER_MIDDLEWARES": {},
+        "EXTENSIONS": {"qptd_spider.extensions.StatsFileExtension": 500},
+        "ROBOTSTXT_OBEY": False,
+    }
+
+    def __init__(self, base_url: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.base_url + "/", callback=self.parse_page)
+
+    def parse_page(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.url.endswith(".html"):
+            self.crawler.stats.inc_value("bare/articles")
+        for href in response.css(LINKS).getall():
+            # Every host alias is the replica: only the path matters, and no request may
+            # leave this machine.
+            path = re.sub(r"/{2,}", "/", urlsplit(href).path)
+            if path and path != "/":
+                yield scrapy.Request(self.base_url + path, callback=self.parse_page)
+        total, per_page = _TOTAL.search(response.text), _PER_PAGE.search(response.text)
+        if total and per_page and not response.url.endswith(".html"):
+            last = -(-int(total.group(1)) // int(per_page.group(1)))
+            base = response.url.split("?")[0]
+            for page in range(2, last + 1):
+                yield scrapy.Request(f"{base}?page={page}", callback=self.parse_page)

@@ -1,0 +1,245 @@
+"""`make bench`: qptd's own overhead, measured side by side in one run, printed as ratios.
+
+    python benchmarks/run.py                      # sizes 1,000 and 10,000 (about 3 minutes)
+    BENCH_SIZES=1000,10000,100000 python benchmarks/run.py   # the 100k crawl adds ~13 min
+
+Everything runs against the replica on 127.0.0.1. Timings on a shared 2-core machine are
+noisy: read the ratios, which compare runs made minutes apart on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qptd_spider.dataset.hf import export_hf  # noqa: E402
+from qptd_spider.dataset.store import merge_run, pending_journals  # noqa: E402
+from qptd_spider.extract import extract_item  # noqa: E402
+from qptd_spider.replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer  # noqa: E402
+from qptd_spider.replica.render import article_page  # noqa: E402
+from qptd_spider.runner import crawl_command  # noqa: E402
+from qptd_spider.state import STATE_FILE  # noqa: E402
+
+# Runs a command as a child and prints the child's peak RSS (kB) on stderr's last line.
+_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _run_measured(command: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB) of a command run from the project root."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_WRAPPER, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 3):
+        raise RuntimeError(f"{command[:6]} failed:\n{done.stderr[-3000:]}")
+    return seconds, int(done.stderr.strip().splitlines()[-1]) // 1024
+
+
+def _settings(work: Path) -> dict[str, str]:
+    return {
+        **REPLICA_CRAWL_SETTINGS,
+        "LOG_LEVEL": "ERROR",
+        "QPTD_STATE_FILE": str(work / "exports" / STATE_FILE),
+        "QPTD_JOURNAL_DIR": str(work / "exports" / "journal"),
+        "QPTD_STATS_FILE": str(work / "stats.json"),
+    }
+
+
+def crawl_qptd(base_url: str, work: Path, name: str) -> dict[str, Any]:
+    settings = _settings(work)
+    seconds, rss = _run_measured(
+        crawl_command(work / f"{name}.parquet", {"base_url": base_url}, settings)
+    )
+    stats = json.loads((work / "stats.json").read_text(encoding="utf-8"))
+    return {
+        "seconds": round(seconds, 1),
+        "rss_mb": rss,
+        "requests": stats.get("downloader/request_count", 0),
+        "articles": stats.get("item_scraped_count", 0),
+    }
+
+
+def crawl_bare(base_url: str, work: Path) -> dict[str, Any]:
+    stats_file = work / "bare-stats.json"
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(ROOT / "benchmarks" / "bare_spider.py"),
+        "-a",
+        f"base_url={base_url}",
+        "-s",
+        f"QPTD_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=ERROR",
+    ]
+    for key, value in REPLICA_CRAWL_SETTINGS.items():
+        if key != "LOG_LEVEL":
+            command += ["-s", f"{key}={value}"]
+    seconds, rss = _run_measured(command)
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    return {
+        "seconds": round(seconds, 1),
+        "rss_mb": rss,
+        "requests": stats.get("downloader/request_count", 0),
+        "articles": stats.get("bare/articles", 0),
+    }
+
+
+def bench_throughput(articles: int) -> dict[str, Any]:
+    server = ReplicaServer(Portal(articles, seed=11))
+    server.start_in_thread()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            ours = crawl_qptd(server.base_url, Path(tmp), "run")
+        with tempfile.TemporaryDirectory() as tmp:
+            bare = crawl_bare(server.base_url, Path(tmp))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Both fetch the same pages (the bare spider would also count the dead related links
+    # as articles), so compare pages per second.
+    ours_rate = ours["requests"] / ours["seconds"]
+    bare_rate = bare["requests"] / bare["seconds"]
+    return {
+        "qptd": ours,
+        "bare": bare,
+        "qptd_pages_per_s": round(ours_rate, 1),
+        "bare_pages_per_s": round(bare_rate, 1),
+        "qptd_articles_per_s": round(ours["articles"] / ours["seconds"], 1),
+        "ratio": round(ours_rate / bare_rate, 3),
+    }
+
+
+def bench_parsing(pages: int = 300) -> dict[str, Any]:
+    portal = Portal(pages, seed=12)
+    docs = [(article_page(portal, i), portal.truth(i)["url"]) for i in range(pages)]
+
+    def best_of(fn: Any, repeat: int = 3) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for html, url in docs:
+                fn(html, url)
+            times.append(time.perf_counter() - started)
+        return min(times) * 1000 / len(docs)
+
+    ours = best_of(lambda html, url: extract_item(html, url, "2099-01-01T00:00:00+00:00"))
+    result: dict[str, Any] = {"pages": pages, "qptd_ms_per_page": round(ours, 3)}
+    try:
+        import trafilatura
+    except ImportError:
+        result["trafilatura"] = "not installed"
+        return result
+    theirs = best_of(
+        lambda html, url: trafilatura.extract(
+            html, url=url, with_metadata=True, output_format="json"
+        )
+    )
+    result.update(trafilatura_ms_per_page=round(theirs, 3), speedup=round(theirs / ours, 2))
+    return result
+
+
+def bench_sizes(sizes: list[int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for n in sizes:
+        server = ReplicaServer(Portal(n, seed=13))
+        server.start_in_thread()
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            try:
+                first = crawl_qptd(server.base_url, work, "first")
+                started = time.perf_counter()
+                merge_run(work / "exports", pending_journals(work / "exports"))
+                merge_seconds = time.perf_counter() - started
+                started = time.perf_counter()
+                hf = export_hf(work / "exports")
+                export_seconds = time.perf_counter() - started
+                dataset_bytes = sum(
+                    p.stat().st_size for p in (work / "exports" / "dataset").glob("year=*/*")
+                )
+                again = crawl_qptd(server.base_url, work, "again")
+            finally:
+                server.shutdown()
+                server.server_close()
+        out[str(n)] = {
+            "crawl": first,
+            "merge_seconds": round(merge_seconds, 2),
+            "export_seconds": round(export_seconds, 2),
+            "dataset_bytes": dataset_bytes,
+            "hf_bytes": hf.bytes,
+            "recrawl": again,
+            "recrawl_request_ratio": round(again["requests"] / first["requests"], 4),
+        }
+        print(
+            f"  {n:>7} articles: crawl {first['seconds']} s, peak RSS {first['rss_mb']} MB; "
+            f"merge {merge_seconds:.1f} s, export {export_seconds:.1f} s, "
+            f"{dataset_bytes:,} bytes; re-crawl {again['requests']} of {first['requests']} "
+            f"requests ({again['requests'] / first['requests']:.1%})",
+            flush=True,
+        )
+    return out
+
+
+def main() -> int:
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000").split(",") if s]
+    started = time.perf_counter()
+    print("1. end-to-end throughput, 2,000 articles (qptd vs a bare spider on the same links)")
+    throughput = bench_throughput(2000)
+    print(
+        f"  qptd {throughput['qptd_pages_per_s']} pages/s "
+        f"({throughput['qptd_articles_per_s']} articles/s), bare "
+        f"{throughput['bare_pages_per_s']} pages/s: ratio {throughput['ratio']} (target >= 0.8)",
+        flush=True,
+    )
+    print("2. parsing + normalization per page (300 stored replica pages)")
+    parsing = bench_parsing()
+    print(
+        f"  qptd {parsing['qptd_ms_per_page']} ms/page, trafilatura "
+        f"{parsing.get('trafilatura_ms_per_page', '-')} ms/page: "
+        f"{parsing.get('speedup', '-')}x (target >= 5x)",
+        flush=True,
+    )
+    print(f"3-5. crawls of {', '.join(map(str, sizes))} articles: peak RSS, export, re-crawl")
+    by_size = bench_sizes(sizes)
+    rss = [by_size[str(n)]["crawl"]["rss_mb"] for n in sizes]
+    if len(sizes) >= 2:
+        print(
+            f"  peak RSS growth {sizes[-2]:,} -> {sizes[-1]:,}: {rss[-1] / rss[-2] - 1:.0%} "
+            "(target <= 20% from 10,000 to 100,000)"
+        )
+    report = {
+        "throughput": throughput,
+        "parsing": parsing,
+        "sizes": by_size,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    out = ROOT / "exports" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"total {report['seconds']} s; full numbers in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
