@@ -58,6 +58,7 @@ class ArticlePage:
     DATE_HEADER = "header span.post-date"
     DATE_OG_META = "meta[property='article:published_time']::attr(content)"
     BREADCRUMB = "ol.breadcrumb li a"
+    MENU = "nav.main-menu li a"
     KEYWORDS = "meta[name=keywords]::attr(content)"
     AUTHOR_BOX = "div.author"
     RATING = "div.rating"
@@ -201,6 +202,13 @@ class ArticlePage:
             return []
         lines = [clean_whitespace(t) for t in box.xpath(".//text()").getall()]
         return [line for line in lines if line]
+
+    def category_urls(self) -> list[str]:
+        """Category links of the breadcrumb and the main menu (subcategories included)."""
+        hrefs = self.selector.css(
+            f"{self.BREADCRUMB}::attr(href), {self.MENU}::attr(href)"
+        ).getall()
+        return [urljoin(self.url, h.strip()) for h in dict.fromkeys(hrefs) if h.strip()]
 
     def related_urls(self) -> list[str]:
         hrefs = self.selector.xpath(self.RELATED_PANELS).css("a::attr(href)").getall()

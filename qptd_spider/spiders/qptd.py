@@ -343,7 +343,7 @@ class QptdSpider(scrapy.Spider):
         yield item
         for url in page.related_urls():
             yield from self._article_request(url, None)
-        for url in ListingPage(response.text, response.url).menu_urls():
+        for url in page.category_urls():
             yield from self._category_request(url)
 
     # -- requests ------------------------------------------------------------------------
