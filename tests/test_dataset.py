@@ -121,7 +121,7 @@ def test_merge_adds_updates_and_keeps_unchanged(tmp_path: Path) -> None:
     assert edited["first_seen"].isoformat() == first[0]["crawled_at"]
     assert edited["last_seen"].isoformat() == later
     assert rows[first[1]["url"]]["revision"] == 1
-    manifest = json.loads((current_version(tmp_path) / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((current_version(tmp_path) / "_manifest.json").read_text("utf-8"))
     assert manifest["run_id"] == "v2" and manifest["previous_version"] == "v1"
     assert manifest["updated"] == 1 and sum(manifest["files"].values()) == len(first)
     # The first version is still there, whole: a named version can be reloaded.
@@ -260,3 +260,10 @@ def test_run_ids_cannot_escape_the_exports_folder(tmp_path: Path, run_id: str) -
     with pytest.raises(DatasetError, match="run id"):
         merge_run(tmp_path / "exports", [run], run_id=run_id)
     assert not (tmp_path / "evil").exists()
+
+
+def test_the_dataset_folder_reads_as_one_parquet_dataset(tmp_path: Path) -> None:
+    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    table = pq.read_table(tmp_path / "dataset")  # hive partitions; the manifest is skipped
+    assert table.num_rows == len(items())
+    assert "year" in table.column_names

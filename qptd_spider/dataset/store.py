@@ -4,7 +4,7 @@ Layout under the exports folder::
 
     dataset -> versions/<run_id>        symlink to the current version (swapped atomically)
     versions/<run_id>/year=2025/part-0.parquet
-    versions/<run_id>/manifest.json     what the run added, updated, left unchanged
+    versions/<run_id>/_manifest.json    what the run added, updated, left unchanged
     runs/<run_id>.parquet               what one crawl fetched (the feed output)
     .lock                               held by the one process that writes
 
@@ -42,7 +42,8 @@ VERSIONS_DIR = "versions"
 RUNS_DIR = "runs"
 JOURNAL_DIR = "journal"
 LOCK_FILE = ".lock"
-MANIFEST = "manifest.json"
+# Leading "_": Parquet readers skip it when reading the version folder as a dataset.
+MANIFEST = "_manifest.json"
 UNKNOWN_YEAR = "unknown"
 # Row groups of ~5,000 articles (tens of MB in memory): small enough for the Hugging Face
 # viewer (it refuses row groups over ~300 MB) and for readers that page through the data.
