@@ -107,6 +107,7 @@ class QptdSpider(scrapy.Spider):
         self.failures: FailureLog | None = None
         # 8-byte digests of canonical URLs: a 100,000-article crawl keeps ~5 MB, not ~20.
         self._seen_articles: set[bytes] = set()
+        self._listed_articles: set[bytes] = set()  # seen on a list page (not just linked)
         self._requested_categories: set[str] = set()
         self._scheduled_count = 0
         self._paging: dict[str, _CategoryPaging] = {}
@@ -183,15 +184,19 @@ class QptdSpider(scrapy.Spider):
 
     def _retry_requests(self) -> Iterator[scrapy.Request]:
         """`-a retry_failed=FILE`: exactly the pages a failures file lists, nothing else."""
+        # These pages failed before: give Scrapy's retries twice the usual attempts too.
+        insist = {"max_retry_times": 2 * self.crawler.settings.getint("RETRY_TIMES")}
         for entry in read_failures(self.retry_failed):
             self._inc("qptd/retry_failed/requested")
             if entry.get("page") == "listing" and entry.get("category_path") is not None:
                 self._requested_categories.add(entry["category_path"])
-                yield self._listing_request(
+                listing = self._listing_request(
                     entry["category_path"], int(entry.get("listing_page", 1))
                 )
+                yield listing.replace(meta={**listing.meta, **insist})
             else:
-                yield from self._article_request(entry["url"], None)
+                for request in self._article_request(entry["url"], None):
+                    yield request.replace(meta={**request.meta, **insist})
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """Home page: main menu categories, and the articles it features."""
@@ -359,7 +364,9 @@ class QptdSpider(scrapy.Spider):
         if target is None or not is_article_url(target) or not self._wanted(target):
             return
         key = self.urls.canonical(target)
-        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        digest = _digest(key)
+        if entry is not None:
+            self._listed_articles.add(digest)
         if digest in self._seen_articles or self._limit_reached():
             return
         self._seen_articles.add(digest)
@@ -443,6 +450,7 @@ class QptdSpider(scrapy.Spider):
             # link to a removed article is just gone (the portal has many): don't insist.
             hint = request.cb_kwargs.get("hint")
             listed = hint is not None and (hint.article_id or hint.published_at_raw)
+            listed = listed or _digest(self.urls.canonical(request.url)) in self._listed_articles
             return bool(listed) or bool(self.retry_failed)
         return True
 
@@ -482,11 +490,13 @@ class QptdSpider(scrapy.Spider):
         if request.meta.get("redirect_urls"):
             meta = {k: v for k, v in request.meta.items() if not k.startswith("redirect_")}
             original = request.replace(url=request.meta["redirect_urls"][0], meta=meta)
+        retries = self.crawler.settings.getint("RETRY_TIMES")
         return get_retry_request(
             original,
             spider=self,
             reason=kind,
-            max_retry_times=self.crawler.settings.getint("RETRY_TIMES"),
+            # A retry-failed run exists to get those pages: it insists twice as long.
+            max_retry_times=retries * 2 if self.retry_failed else retries,
             # Giving up is not a crawler error: the page goes to the failures file.
             give_up_log_level=logging.WARNING,
         )
@@ -528,6 +538,13 @@ class QptdSpider(scrapy.Spider):
 
 
 CLEAN_STOP_MARKER = "qptd-clean-stop"
+
+
+def _digest(key: str) -> bytes:
+    """8 bytes standing for a canonical URL in the spider's de-duplication sets."""
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()
+
+
 # Failures Scrapy's retry middleware does not retry, which the spider retries itself.
 RETRIED_BY_SPIDER = frozenset(
     {"truncated", "soft_404", "not_article", "offsite", "redirect_loop", "too_large"}
