@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector, SelectorList
@@ -271,45 +272,47 @@ class ArticlePage:
             elif tag:
                 out.append(self._block_of(child))
 
-    def _block_of(self, element: object, direct_image: bool = False) -> _BodyBlock:
-        node = Selector(root=element)
-        images = [] if not direct_image else [node]
-        images_found = images or list(node.css("img"))
+    def _block_of(self, element: Any, direct_image: bool = False) -> _BodyBlock:
+        # Plain lxml on this hot path (every block of every page); parsel only for the rare
+        # blocks that hold images.
         srcs = []
-        for img in images_found:
-            src = img.attrib.get("data-original") or img.attrib.get("data-src") or ""
+        for img in [element] if direct_image else element.iter("img"):
+            src = img.get("data-original") or img.get("data-src") or ""
             if not src or _PLACEHOLDER_IMAGE.search(src):
-                src = img.attrib.get("src", "")
+                src = img.get("src", "")
             if src and not _PLACEHOLDER_IMAGE.search(src):
                 srcs.append(urljoin(self.url, src.strip()))
-        text = self._text(SelectorList([node]))
-        if srcs:
-            tag = getattr(element, "tag", "")
-            nested = node.xpath(".//figure | .//table")
-            if tag in ("figure", "table") or not nested:
-                # A caption inside the image's own block: figcaption, the table's other cell,
-                # or a line beside the image in the same paragraph.
-                caption = self._text(node.css("figcaption")) or text
-                return _BodyBlock(text="", images=srcs, caption_text=caption or None)
-            # A paragraph left open around a figure (HTML without </p>, which the parser
-            # nests): the paragraph's own text is body text, the figure's is its caption.
-            own = clean_whitespace(
-                " ".join(
-                    node.xpath(".//text()[not(ancestor::figure) and not(ancestor::table)]").getall()
+        text = clean_whitespace(" ".join(element.xpath(".//text()")))
+        if not srcs:
+            style = (element.get("style") or "").replace(" ", "").lower()
+            classes = (element.get("class") or "").lower()
+            emphasis = " ".join(t for e in element.iter("em", "i") for t in e.xpath(".//text()"))
+            emphasised = bool(text) and text == clean_whitespace(emphasis)
+            bold = next(element.iter("strong", "b"), None) is not None
+            caption_like = (
+                bool(text)
+                and len(text) <= _CAPTION_MAX_CHARS
+                and (
+                    emphasised
+                    or "caption" in classes
+                    or ("text-align:center" in style and not bold)
                 )
             )
-            caption = self._text(nested.css("figcaption")) or self._text(nested)
-            return _BodyBlock(text=own, images=srcs, caption_text=caption or None)
-        style = (node.attrib.get("style") or "").replace(" ", "").lower()
-        classes = node.attrib.get("class", "").lower()
-        emphasised = bool(text) and text == self._text(node.css("em, i"))
-        caption_like = (
-            bool(text)
-            and len(text) <= _CAPTION_MAX_CHARS
-            and (
-                emphasised
-                or "caption" in classes
-                or ("text-align:center" in style and not node.css("strong, b"))
+            return _BodyBlock(text=text, is_caption_like=caption_like)
+        node = Selector(root=element)
+        tag = getattr(element, "tag", "")
+        nested = node.xpath(".//figure | .//table")
+        if tag in ("figure", "table") or not nested:
+            # A caption inside the image's own block: figcaption, the table's other cell,
+            # or a line beside the image in the same paragraph.
+            caption = self._text(node.css("figcaption")) or text
+            return _BodyBlock(text="", images=srcs, caption_text=caption or None)
+        # A paragraph left open around a figure (HTML without </p>, which the parser
+        # nests): the paragraph's own text is body text, the figure's is its caption.
+        own = clean_whitespace(
+            " ".join(
+                node.xpath(".//text()[not(ancestor::figure) and not(ancestor::table)]").getall()
             )
         )
-        return _BodyBlock(text=text, is_caption_like=caption_like)
+        caption = self._text(nested.css("figcaption")) or self._text(nested)
+        return _BodyBlock(text=own, images=srcs, caption_text=caption or None)
