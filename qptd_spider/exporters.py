@@ -24,7 +24,8 @@ DEFAULT_COMPRESSION = "zstd"
 
 
 def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One item as a row for ``pa.Table.from_pylist``: ISO strings become aware datetimes."""
+    """One item as a row for ``pa.Table.from_pylist``: ISO strings become aware datetimes
+    (rows read back from Parquet already hold datetimes and pass through)."""
     row = {name: item.get(name) for name in field_names()}
     for name in timestamp_fields():
         value = row.get(name)

@@ -45,8 +45,11 @@ def start_replica() -> Iterator[StartReplica]:
     """Start replicas in threads on free ports; all are stopped after the test."""
     servers: list[ReplicaServer] = []
 
-    def start(articles: int = 60, seed: int = 1, **variants: object) -> ReplicaServer:
-        server = ReplicaServer(Portal(articles, seed=seed), Variants(**variants))  # type: ignore[arg-type]
+    def start(
+        articles: int = 60, seed: int = 1, portal: Portal | None = None, **variants: object
+    ) -> ReplicaServer:
+        portal = portal or Portal(articles, seed=seed)
+        server = ReplicaServer(portal, Variants(**variants))  # type: ignore[arg-type]
         server.start_in_thread()
         servers.append(server)
         return server

@@ -158,33 +158,24 @@ def test_bad_spider_argument_fails_loudly(start_replica: StartReplica, tmp_path:
     assert "since must be YYYY-MM-DD, got 'last week'" in log
 
 
-def test_a_second_crawl_merges_new_and_edited_articles(tmp_path: Path) -> None:
+def test_a_second_crawl_merges_new_and_edited_articles(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
     from qptd_spider.dataset.store import merge_run, read_dataset
     from qptd_spider.replica import Portal
 
     exports = tmp_path / "exports"
-    first = ReplicaServer(Portal(60, seed=3))
-    first.start_in_thread()
-    try:
-        crawl(first, tmp_path, output="run1.parquet")
-    finally:
-        first.shutdown()
-        first.server_close()
+    crawl(start_replica(portal=Portal(60, seed=3)), tmp_path, output="run1.parquet")
     r1 = merge_run(exports, [tmp_path / "run1.parquet"], run_id="r1")
     assert (r1.added, r1.updated, r1.unchanged) == (60, 0, 0)
     # Between the crawls: 12 more articles, and editors revised every 10th article.
-    second = ReplicaServer(Portal(72, seed=3, edit_round=1, edit_every=10))
-    second.start_in_thread()
-    try:
-        crawl(second, tmp_path, output="run2.parquet")
-    finally:
-        second.shutdown()
-        second.server_close()
+    edited = Portal(72, seed=3, edit_round=1, edit_every=10)
+    crawl(start_replica(portal=edited), tmp_path, output="run2.parquet")
     r2 = merge_run(exports, [tmp_path / "run2.parquet"], run_id="r2")
-    edited = sum(1 for i in range(60) if i % 10 == 0)
-    assert (r2.added, r2.updated, r2.unchanged) == (12, edited, 60 - edited)
+    revised = sum(1 for i in range(60) if edited.is_edited(i))
+    assert (r2.added, r2.updated, r2.unchanged) == (12, revised, 60 - revised)
     table = read_dataset(exports)
     urls = table.column("url").to_pylist()
     assert len(urls) == len(set(urls)) == 72
     revisions = Counter(table.column("revision").to_pylist())
-    assert revisions == {1: 72 - edited, 2: edited}
+    assert revisions == {1: 72 - revised, 2: revised}

@@ -8,17 +8,12 @@ from pathlib import Path
 import pytest
 
 from qptd_spider.dataset.store import merge_run, read_dataset
-from qptd_spider.replica import Portal, ReplicaServer
+from qptd_spider.replica import Portal
 from qptd_spider.state import STATE_FILE, CrawlState
+from tests.conftest import StartReplica
 from tests.test_crawl import crawl
 
 pytestmark = pytest.mark.integration
-
-
-def serve(portal: Portal) -> ReplicaServer:
-    server = ReplicaServer(portal)
-    server.start_in_thread()
-    return server
 
 
 def test_state_round_trip(tmp_path: Path) -> None:
@@ -38,17 +33,15 @@ def test_state_round_trip(tmp_path: Path) -> None:
     state.close()
 
 
-def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(tmp_path: Path) -> None:
+def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
     exports = tmp_path / "exports"
     state = exports / STATE_FILE
-    server = serve(Portal(80, seed=4))  # every article is months old
-    try:
-        _, first = crawl(server, tmp_path, output="r1.parquet", state=state)
-        merge_run(exports, [tmp_path / "r1.parquet"])
-        _, second = crawl(server, tmp_path, output="r2.parquet", state=state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    server = start_replica(portal=Portal(80, seed=4))  # every article is months old
+    _, first = crawl(server, tmp_path, output="r1.parquet", state=state)
+    merge_run(exports, [tmp_path / "r1.parquet"])
+    _, second = crawl(server, tmp_path, output="r2.parquet", state=state)
     assert first["qptd/articles/scheduled"] >= 80
     assert second.get("qptd/articles/scheduled", 0) == 0
     assert second["qptd/incremental/skipped_known"] == 80
@@ -56,16 +49,13 @@ def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(tmp_path: Pa
     # Listing pages are always fetched; articles are not: a small share of the first crawl.
     assert second["downloader/request_count"] < first["downloader/request_count"] / 3
     # A forced full crawl fetches them all again.
-    server = serve(Portal(80, seed=4))
-    try:
-        _, full = crawl(server, tmp_path, output="r3.parquet", state=state, full="1")
-    finally:
-        server.shutdown()
-        server.server_close()
+    _, full = crawl(server, tmp_path, output="r3.parquet", state=state, full="1")
     assert full["item_scraped_count"] == 80
 
 
-def test_young_articles_are_rechecked_with_conditional_requests(tmp_path: Path) -> None:
+def test_young_articles_are_rechecked_with_conditional_requests(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
     exports = tmp_path / "exports"
     state = exports / STATE_FILE
     now = datetime.now(UTC)
@@ -76,21 +66,12 @@ def test_young_articles_are_rechecked_with_conditional_requests(tmp_path: Path) 
         if (now - portal.article(i).published_at).total_seconds() < 7 * 86400
     }
     assert 10 < len(young) < 50
-    server = serve(portal)
-    try:
-        crawl(server, tmp_path, output="r1.parquet", state=state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    crawl(start_replica(portal=portal), tmp_path, output="r1.parquet", state=state)
     merge_run(exports, [tmp_path / "r1.parquet"], run_id="r1")
     # Editors revised every 10th article; nothing else changed.
     edited = Portal(60, seed=5, newest=now, edit_round=1, edit_every=10)
-    server = serve(edited)
-    try:
-        rows, stats = crawl(server, tmp_path, output="r2.parquet", state=state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    server = start_replica(portal=edited)
+    rows, stats = crawl(server, tmp_path, output="r2.parquet", state=state)
     edited_young = {edited.path_of(i) for i in range(0, 60, 10)} & young
     assert stats["qptd/incremental/rechecked"] == len(young)
     assert stats["qptd/incremental/not_modified"] == len(young) - len(edited_young)

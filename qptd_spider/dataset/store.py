@@ -22,7 +22,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -223,11 +223,6 @@ def _sorted(table: pa.Table) -> pa.Table:
     return table.sort_by([("published_at", "descending"), ("url", "ascending")])
 
 
-def _rows_to_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Rows as read back from Parquet (datetimes already) → table with the article schema."""
-    return pa.Table.from_pylist([dict(r) for r in rows], schema=arrow_schema())
-
-
 def merge_run(
     root: Path,
     run_files: list[Path],
@@ -351,7 +346,7 @@ def _build_version(
                 old = pq.read_table(old_years[year], schema=arrow_schema())
                 parts.append(old.filter(pc.invert(pc.is_in(old["url"], value_set=new_urls))))
             if by_year.get(year):
-                parts.append(_rows_to_table(by_year[year]))
+                parts.append(rows_to_table(by_year[year]))
             table = _sorted(pa.concat_tables(parts)) if parts else arrow_schema().empty_table()
             if table.num_rows == 0:
                 continue

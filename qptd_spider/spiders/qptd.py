@@ -29,7 +29,7 @@ from ..failures import FailureLog, failure_kind, failures_path_for, read_failure
 from ..normalize.article import utc_now
 from ..normalize.dates import VIETNAM, parse_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage, Pagination
-from ..state import CrawlState
+from ..state import CrawlState, KnownArticle
 from ..urls import DEFAULT_BASE_URL, PortalUrls, category_path_of, is_article_url, is_category_url
 
 
@@ -371,7 +371,7 @@ class QptdSpider(scrapy.Spider):
             return
         self._seen_articles.add(digest)
         known = self._known(key)
-        if known is not None and (self._is_known_and_old(key) or not known.merged):
+        if known is not None and (self._past_recheck(known) or not known.merged):
             # In the dataset and past re-checking, or fetched by an earlier (interrupted)
             # run and safe in its journal, waiting for `qptd merge`.
             self._inc("qptd/incremental/skipped_known")
@@ -501,7 +501,7 @@ class QptdSpider(scrapy.Spider):
             give_up_log_level=logging.WARNING,
         )
 
-    def _known(self, key: str) -> Any:
+    def _known(self, key: str) -> KnownArticle | None:
         """What the crawl state knows of a merged article (None: fetch it normally)."""
         if self.crawl_state is None or self.full:
             return None
@@ -509,7 +509,10 @@ class QptdSpider(scrapy.Spider):
         return known if known is not None and (known.merged or known.journaled) else None
 
     def _is_known_and_old(self, key: str) -> bool:
-        known = self._known(key)
+        return self._past_recheck(self._known(key))
+
+    def _past_recheck(self, known: KnownArticle | None) -> bool:
+        """In the dataset and older than the re-check window."""
         return (
             known is not None
             and known.merged
