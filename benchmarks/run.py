@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,20 +30,22 @@ from qptd_spider.replica.render import article_page  # noqa: E402
 from qptd_spider.runner import crawl_command  # noqa: E402
 from qptd_spider.state import STATE_FILE  # noqa: E402
 
-# Runs a command as a child and prints the child's peak RSS (kB) on stderr's last line.
-_RSS_WRAPPER = (
+# Runs a command as a child; prints the child's peak RSS (kB) and CPU seconds (user + system)
+# on stderr's last line.
+_USAGE_WRAPPER = (
     "import resource, subprocess, sys\n"
     "code = subprocess.call(sys.argv[1:])\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
 
-def _run_measured(command: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MB) of a command run from the project root."""
+def _run_measured(command: list[str]) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of a command run from the project root."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", _RSS_WRAPPER, *command],
+        [sys.executable, "-c", _USAGE_WRAPPER, *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -51,7 +54,8 @@ def _run_measured(command: list[str]) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 3):
         raise RuntimeError(f"{command[:6]} failed:\n{done.stderr[-3000:]}")
-    return seconds, int(done.stderr.strip().splitlines()[-1]) // 1024
+    rss_kb, cpu = done.stderr.strip().splitlines()[-1].split()
+    return seconds, int(rss_kb) // 1024, float(cpu)
 
 
 def _settings(work: Path) -> dict[str, str]:
@@ -66,12 +70,13 @@ def _settings(work: Path) -> dict[str, str]:
 
 def crawl_qptd(base_url: str, work: Path, name: str) -> dict[str, Any]:
     settings = _settings(work)
-    seconds, rss = _run_measured(
+    seconds, rss, cpu = _run_measured(
         crawl_command(work / f"{name}.parquet", {"base_url": base_url}, settings)
     )
     stats = json.loads((work / "stats.json").read_text(encoding="utf-8"))
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
         "rss_mb": rss,
         "requests": stats.get("downloader/request_count", 0),
         "articles": stats.get("item_scraped_count", 0),
@@ -96,31 +101,60 @@ def crawl_bare(base_url: str, work: Path) -> dict[str, Any]:
     for key, value in REPLICA_CRAWL_SETTINGS.items():
         if key != "LOG_LEVEL":
             command += ["-s", f"{key}={value}"]
-    seconds, rss = _run_measured(command)
+    seconds, rss, cpu = _run_measured(command)
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
         "rss_mb": rss,
         "requests": stats.get("downloader/request_count", 0),
         "articles": stats.get("bare/articles", 0),
     }
 
 
-def bench_throughput(articles: int) -> dict[str, Any]:
+def bench_throughput(articles: int, rounds: int = 3) -> dict[str, Any]:
+    """``rounds`` pairs of crawls of one replica, the order alternating (a neighbour's load
+    on this shared machine then hits both sides alike); the median ratio is the figure."""
     server = ReplicaServer(Portal(articles, seed=11))
     server.start_in_thread()
+    pairs = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            ours = crawl_qptd(server.base_url, Path(tmp), "run")
-        with tempfile.TemporaryDirectory() as tmp:
-            bare = crawl_bare(server.base_url, Path(tmp))
+        for round_no in range(rounds):
+            order = ("qptd", "bare") if round_no % 2 == 0 else ("bare", "qptd")
+            pair: dict[str, Any] = {}
+            for side in order:
+                with tempfile.TemporaryDirectory() as tmp:
+                    if side == "qptd":
+                        pair[side] = crawl_qptd(server.base_url, Path(tmp), "run")
+                    else:
+                        pair[side] = crawl_bare(server.base_url, Path(tmp))
+            pairs.append(_compare(pair["qptd"], pair["bare"]))
+            print(
+                f"  round {round_no + 1}: qptd {pairs[-1]['qptd_pages_per_s']} pages/s, bare "
+                f"{pairs[-1]['bare_pages_per_s']} pages/s: ratio {pairs[-1]['ratio']}; "
+                f"CPU per page ratio {pairs[-1]['cpu_ratio']}",
+                flush=True,
+            )
     finally:
         server.shutdown()
         server.server_close()
+    return {
+        "rounds": pairs,
+        "ratio": statistics.median(p["ratio"] for p in pairs),
+        "cpu_ratio": statistics.median(p["cpu_ratio"] for p in pairs),
+        "qptd_pages_per_s": statistics.median(p["qptd_pages_per_s"] for p in pairs),
+        "bare_pages_per_s": statistics.median(p["bare_pages_per_s"] for p in pairs),
+        "qptd_articles_per_s": statistics.median(p["qptd_articles_per_s"] for p in pairs),
+    }
+
+
+def _compare(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
     # Both fetch the same pages (the bare spider would also count the dead related links
-    # as articles), so compare pages per second.
+    # as articles), so compare pages per second, and CPU seconds per page of the crawler.
     ours_rate = ours["requests"] / ours["seconds"]
     bare_rate = bare["requests"] / bare["seconds"]
+    ours_cpu = ours["cpu_seconds"] / ours["requests"]
+    bare_cpu = bare["cpu_seconds"] / bare["requests"]
     return {
         "qptd": ours,
         "bare": bare,
@@ -128,6 +162,9 @@ def bench_throughput(articles: int) -> dict[str, Any]:
         "bare_pages_per_s": round(bare_rate, 1),
         "qptd_articles_per_s": round(ours["articles"] / ours["seconds"], 1),
         "ratio": round(ours_rate / bare_rate, 3),
+        "qptd_cpu_ms_per_page": round(ours_cpu * 1000, 2),
+        "bare_cpu_ms_per_page": round(bare_cpu * 1000, 2),
+        "cpu_ratio": round(bare_cpu / ours_cpu, 3),
     }
 
 
@@ -207,9 +244,10 @@ def main() -> int:
     print("1. end-to-end throughput, 2,000 articles (qptd vs a bare spider on the same links)")
     throughput = bench_throughput(2000)
     print(
-        f"  qptd {throughput['qptd_pages_per_s']} pages/s "
+        f"  median of {len(throughput['rounds'])}: qptd {throughput['qptd_pages_per_s']} pages/s "
         f"({throughput['qptd_articles_per_s']} articles/s), bare "
-        f"{throughput['bare_pages_per_s']} pages/s: ratio {throughput['ratio']} (target >= 0.8)",
+        f"{throughput['bare_pages_per_s']} pages/s: ratio {throughput['ratio']} (target >= 0.8); "
+        f"CPU per page ratio {throughput['cpu_ratio']}",
         flush=True,
     )
     print("2. parsing + normalization per page (300 stored replica pages)")

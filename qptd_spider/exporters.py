@@ -14,9 +14,9 @@ from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
+from .items import item_record
 from .schema import arrow_schema, field_names, timestamp_fields
 
 DEFAULT_ROW_GROUP_SIZE = 1000
@@ -60,7 +60,7 @@ class ParquetItemExporter(BaseItemExporter):
         )
 
     def export_item(self, item: Any) -> None:
-        self._buffer.append(ItemAdapter(item).asdict())
+        self._buffer.append(item_record(item))
         if len(self._buffer) >= self.row_group_size:
             self._flush()
 

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from itemadapter import ItemAdapter
 
 
 @dataclass
@@ -45,3 +47,24 @@ class ArticleItem:
     first_seen: str | None = None
     last_seen: str | None = None
     revision: int | None = None
+
+
+_ITEM_FIELDS = tuple(f.name for f in fields(ArticleItem))
+
+
+def item_record(item: Any) -> dict[str, Any]:
+    """Any item as a plain dict, its lists and their dicts copied (later changes to the item
+    do not reach the record).
+
+    ``ArticleItem`` takes a direct path: ``ItemAdapter.asdict`` asks of every list element
+    whether it is an item, which costs more per article than all the normalizers together.
+    """
+    if type(item) is not ArticleItem:
+        return ItemAdapter(item).asdict()
+    record = {}
+    for name in _ITEM_FIELDS:
+        value = getattr(item, name)
+        if type(value) is list:
+            value = [dict(v) if type(v) is dict else v for v in value]
+        record[name] = value
+    return record

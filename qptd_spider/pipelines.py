@@ -17,6 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from .feeds import beside_feed
+from .items import item_record
 from .normalize import article
 from .schema import validation_errors
 
@@ -91,7 +92,7 @@ class ValidationPipeline:
         return cls(crawler.stats, path)
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = item_record(item)
         reasons = validation_errors(record)
         if not reasons:
             self.stats.inc_value("qptd/validation/valid")
@@ -147,7 +148,7 @@ class JournalPipeline:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
             self.stats.set_value("qptd/journal/file", str(self.path))
-        record = ItemAdapter(item).asdict()
+        record = item_record(item)
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
         self.stats.inc_value("qptd/journal/items")

@@ -37,6 +37,10 @@ DOWNLOAD_TIMEOUT = 60
 # Article pages are small; anything this large is not an article page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Scrapy starts this many asyncio workers for the output of every callback; a page of this
+# portal yields at most one item and a few dozen requests, and the default (100) costs
+# ~100 tasks per response.
+CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

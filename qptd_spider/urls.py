@@ -9,6 +9,8 @@ listed under two categories, or linked through two hosts, is one article.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -23,6 +25,9 @@ _CATEGORY_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?$")
 _DUPLICATE_SLASHES = re.compile(r"/{2,}")
 # Paths of the CMS that are not content (assets, uploads, the replica's own endpoints).
 _NON_CONTENT_PREFIXES = ("/upload/", "/images/", "/i/", "/app/", "/__truth__")
+# Every page repeats the same menu, breadcrumb and related links: normalizing each link
+# once saves most of a crawl's URL work. Bounded, so memory stays flat on any portal size.
+URL_CACHE_SIZE = 4096
 
 
 def _bare_host(netloc: str) -> str:
@@ -46,6 +51,8 @@ class PortalUrls:
         canonical = urlsplit((canonical_base or self.base_url).rstrip("/"))
         self.canonical_base = urlunsplit((canonical.scheme, canonical.netloc.lower(), "", "", ""))
         self.allowed_hosts = frozenset(PORTAL_HOSTS | {self._target_host})
+        self._to_fetch = lru_cache(maxsize=URL_CACHE_SIZE)(self._to_fetch_uncached)
+        self._canonical = lru_cache(maxsize=URL_CACHE_SIZE)(self._canonical_uncached)
 
     def is_portal(self, url: str) -> bool:
         """True when ``url`` points at the portal (any alias) or the crawl target."""
@@ -63,6 +70,13 @@ class PortalUrls:
     def to_fetch(self, url: str, base: str | None = None) -> str | None:
         """The URL to request for a link found on a page, or None when it leaves the portal
         (or is not a URL at all: pages hold broken hrefs, and one must not stop a crawl)."""
+        return self._to_fetch(url, base)
+
+    def canonical(self, url: str) -> str:
+        """The canonical URL: canonical host, normalized path, no tracking query, no fragment."""
+        return self._canonical(url)
+
+    def _to_fetch_uncached(self, url: str, base: str | None) -> str | None:
         try:
             absolute = urljoin(base or self.base_url + "/", url.strip())
             if urlsplit(absolute).scheme not in ("http", "https") or not self.is_portal(absolute):
@@ -72,10 +86,34 @@ class PortalUrls:
             return None
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
 
-    def canonical(self, url: str) -> str:
-        """The canonical URL: canonical host, normalized path, no tracking query, no fragment."""
+    def _canonical_uncached(self, url: str) -> str:
         path, query = self.normalized_path(url)
         return f"{self.canonical_base}{path}" + (f"?{query}" if query else "")
+
+
+@lru_cache(maxsize=URL_CACHE_SIZE)
+def _join_root_relative(origin: str, href: str) -> str:
+    return urljoin(origin + "/", href)
+
+
+def absolute_links(page_url: str, hrefs: Iterable[str]) -> list[str]:
+    """The absolute URLs of the links found on ``page_url``: each once, in page order,
+    blank hrefs skipped.
+
+    Root-relative links (every menu and breadcrumb link of the portal, on every page) do not
+    depend on the page's path, so their joins are cached per site.
+    """
+    parts = urlsplit(page_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    out = []
+    for href in dict.fromkeys(h.strip() for h in hrefs):
+        if not href:
+            continue
+        if href.startswith("/") and not href.startswith("//"):
+            out.append(_join_root_relative(origin, href))
+        else:
+            out.append(urljoin(page_url, href))
+    return out
 
 
 def path_of(url: str) -> str:

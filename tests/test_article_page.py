@@ -7,6 +7,7 @@ import pytest
 
 from qptd_spider.extract import extract_item
 from qptd_spider.pages import ArticlePage
+from qptd_spider.pages.compiled_css import compiled, select, strings, text_of
 from qptd_spider.replica import Portal
 from qptd_spider.schema import field_names
 from tests.conftest import (
@@ -165,3 +166,35 @@ def test_tag_soup_pages_still_parse_right(damage: str) -> None:
         assert item is not None
         for field in ("title", "lead", "body", "authors", "images", "signature_raw"):
             assert item[field] == truth[field], (i, field)
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        ArticlePage.ROOT,
+        ArticlePage.TITLE,
+        f"{ArticlePage.BREADCRUMB}::attr(href), {ArticlePage.MENU}::attr(href)",
+        ArticlePage.KEYWORDS,
+        ArticlePage.DATE_META,
+        f"{ArticlePage.BODY} img",
+        ArticlePage.NOISE,
+    ],
+)
+@pytest.mark.parametrize("name", ARTICLE_FIXTURES[:6])
+def test_compiled_selectors_match_what_parsel_matches(name: str, css: str) -> None:
+    page = ArticlePage(page_html(name), MANIFEST[name]["url"])
+    ours = compiled(css)(page.document)
+    theirs = page.selector.css(css)
+    assert [getattr(x, "tag", x) for x in ours] == [getattr(s.root, "tag", s.root) for s in theirs]
+
+
+def test_compiled_strings_are_plain_str_and_missing_roots_match_nothing() -> None:
+    name = next(n for n in ARTICLE_FIXTURES if n.startswith("replica-"))
+    page = ArticlePage(page_html(name), MANIFEST[name]["url"])
+    hrefs = strings(page.document, f"{ArticlePage.MENU}::attr(href)")
+    assert hrefs
+    # lxml's "smart" strings keep a reference to their whole document.
+    assert all(type(h) is str for h in hrefs)
+    assert select(None, "p") == []
+    assert strings(None, "a::attr(href)") == []
+    assert text_of(select(page.document, "h1")) == page.title()

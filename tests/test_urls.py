@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from qptd_spider.urls import PortalUrls, category_path_of, is_article_url, is_category_url
+from qptd_spider.urls import (
+    URL_CACHE_SIZE,
+    PortalUrls,
+    absolute_links,
+    category_path_of,
+    is_article_url,
+    is_category_url,
+)
 
 LIVE = PortalUrls("https://quocphongthudo.vn", "https://quocphongthudo.vn")
 REPLICA = PortalUrls("http://127.0.0.1:8123", "https://quocphongthudo.vn")
@@ -71,3 +78,53 @@ def test_page_kinds(url: str, article: bool, category: bool, path: str) -> None:
     assert is_article_url(url) is article
     assert is_category_url(url) is category
     assert category_path_of(url) == path
+
+
+PAGE = "https://quocphongthudo.vn/quoc-te/tin-tuc/bai-mot.html"
+
+
+@pytest.mark.parametrize(
+    ("hrefs", "expected"),
+    [
+        (["/quoc-te"], ["https://quocphongthudo.vn/quoc-te"]),
+        ([" /quoc-te/ "], ["https://quocphongthudo.vn/quoc-te/"]),
+        (["bai-hai.html"], ["https://quocphongthudo.vn/quoc-te/tin-tuc/bai-hai.html"]),
+        (["../khac.html"], ["https://quocphongthudo.vn/quoc-te/khac.html"]),
+        (["/a/../b"], ["https://quocphongthudo.vn/b"]),
+        (["//qptd.com.vn/x"], ["https://qptd.com.vn/x"]),
+        (["http://qptd.com.vn/y"], ["http://qptd.com.vn/y"]),
+        (["", "   ", "/a", "/a", " /a"], ["https://quocphongthudo.vn/a"]),
+        (["/b", "/a", "/b"], ["https://quocphongthudo.vn/b", "https://quocphongthudo.vn/a"]),
+    ],
+)
+def test_absolute_links_join_like_urljoin_once_each_in_page_order(
+    hrefs: list[str], expected: list[str]
+) -> None:
+    assert absolute_links(PAGE, hrefs) == expected
+
+
+def test_root_relative_links_keep_the_host_of_their_page() -> None:
+    # The join cache is keyed by site: the same href on another host is another URL.
+    assert absolute_links("http://127.0.0.1:8123/x/y.html", ["/quoc-te"]) == [
+        "http://127.0.0.1:8123/quoc-te"
+    ]
+    assert absolute_links("https://qptd.com.vn/x", ["/quoc-te"]) == ["https://qptd.com.vn/quoc-te"]
+
+
+def test_url_caches_stay_bounded() -> None:
+    urls = PortalUrls("http://127.0.0.1:8123")
+    for i in range(URL_CACHE_SIZE + 50):
+        assert urls.to_fetch(f"/muc/bai-{i}.html") == f"http://127.0.0.1:8123/muc/bai-{i}.html"
+        assert urls.canonical(f"http://127.0.0.1:8123/muc/bai-{i}.html?categoryId=1") == (
+            f"http://127.0.0.1:8123/muc/bai-{i}.html"
+        )
+    assert urls._to_fetch.cache_info().currsize == URL_CACHE_SIZE
+    assert urls._canonical.cache_info().currsize == URL_CACHE_SIZE
+    # An evicted URL is computed again, to the same answer.
+    assert urls.to_fetch("/muc/bai-0.html") == "http://127.0.0.1:8123/muc/bai-0.html"
+
+
+def test_url_caches_belong_to_their_instance() -> None:
+    a, b = PortalUrls("http://127.0.0.1:1"), PortalUrls("http://127.0.0.1:2")
+    assert a.to_fetch("/quoc-te") == "http://127.0.0.1:1/quoc-te"
+    assert b.to_fetch("/quoc-te") == "http://127.0.0.1:2/quoc-te"

@@ -8,18 +8,21 @@ Structured data (microdata, meta) is read before the visible DOM.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from parsel import Selector, SelectorList
+from lxml import etree
+from parsel import Selector
 
 from ..items import ArticleItem
 from ..normalize.dates import parse_date
 from ..normalize.signature import split_signature
 from ..normalize.text import clean_whitespace, split_dateline
-from ..urls import category_path_of
+from ..urls import absolute_links, category_path_of
 from .common import says_not_found
+from .compiled_css import first_string, select, strings, text_of, texts
 
 _ARTICLE_ID = re.compile(r"(?:printArticle|readArticle)\(\s*['\"]([0-9a-f]{24})['\"]")
 # Uploads sit in a folder per day: /upload/{site}/{YYYYMMDD}/{name}.jpg.
@@ -27,6 +30,12 @@ _UPLOAD_DAY = re.compile(r"/upload/\d+/(\d{8})/")
 _PLACEHOLDER_IMAGE = re.compile(r"(?:blank\.gif|no-image|/i/|/images/icons?/)", re.I)
 # Blocks of the body that hold text or images; divs are only leaves (wrappers are entered).
 _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "figure", "table"})
+_WRAPPER_TAGS = frozenset({"div", "ul", "ol", "section"})
+# A wrapper is entered when it holds any of these (else it is one block).
+_NESTED_BLOCK_TAGS = _BLOCK_TAGS | {"div", "ul", "ol"}
+_TEXT = etree.XPath(".//text()")
+_FIGURES = etree.XPath(".//figure | .//table")
+_TEXT_OUTSIDE_FIGURES = etree.XPath(".//text()[not(ancestor::figure) and not(ancestor::table)]")
 _CAPTION_MAX_CHARS = 400
 
 
@@ -63,10 +72,10 @@ class ArticlePage:
     KEYWORDS = "meta[name=keywords]::attr(content)"
     AUTHOR_BOX = "div.author"
     RATING = "div.rating"
-    RELATED_PANELS = (
+    RELATED_LINKS = etree.XPath(
         "//div[contains(@class,'panel')]"
         "[.//*[contains(@class,'panel-title')][normalize-space()='Tin liên quan' "
-        "or normalize-space()='Bài viết khác' or normalize-space()='Tin khác']]"
+        "or normalize-space()='Bài viết khác' or normalize-space()='Tin khác']]//a/@href"
     )
     NOISE = (
         "style, script, noscript, audio, div[id^=audio], .social-connect, .block_share, "
@@ -77,14 +86,17 @@ class ArticlePage:
         self.url = url
         self.html = html
         self.selector = Selector(text=html)
+        self.document: etree._Element = self.selector.root
         self.hint = hint or ListingHint()
-        self.root: SelectorList[Selector] = self.selector.css(self.ROOT)
+        roots = select(self.document, self.ROOT)
+        # The article root, or None on pages that are not articles.
+        self.root: etree._Element | None = roots[0] if roots else None
 
     # -- page kind -------------------------------------------------------------------------
 
     def is_article(self) -> bool:
         """True when the page has an article root with a headline."""
-        return bool(self.root) and self.title() is not None
+        return self.root is not None and self.title() is not None
 
     def is_complete(self) -> bool:
         """False for a page cut short in transit: no closing rating block and no ``</html>``.
@@ -92,32 +104,32 @@ class ArticlePage:
         Every article page ends with the rating block (MARKUP.md); a page without it that
         does not even reach ``</html>`` lost its end, and its body would be partial.
         """
-        if self.root.css(self.RATING):
+        if select(self.root, self.RATING):
             return True
         return self.html.rstrip().lower().endswith("</html>")
 
     def is_soft_404(self) -> bool:
         """A small 200 page that says the page does not exist."""
-        return not self.root and says_not_found(self.selector)
+        return self.root is None and says_not_found(self.selector)
 
     # -- fields ----------------------------------------------------------------------------
 
     def title(self) -> str | None:
         for css in (self.TITLE, *self.TITLE_FALLBACKS):
-            text = self._text(self.root.css(css))
+            text = text_of(select(self.root, css))
             if text:
                 return text
-        og = self.selector.css(self.OG_TITLE).get()
+        og = first_string(self.document, self.OG_TITLE)
         if og and clean_whitespace(og):
             return clean_whitespace(og)
-        return self._text(self.selector.css("head title")) or None
+        return text_of(select(self.document, "head title")) or None
 
     def lead_raw(self) -> str | None:
         # The lead div sometimes carries .content-detail too; never take the body by mistake.
-        for node in self.root.css(self.LEAD):
-            if node.attrib.get("itemprop") == "articleBody":
+        for node in select(self.root, self.LEAD):
+            if node.get("itemprop") == "articleBody":
                 continue
-            text = self._text(node)
+            text = text_of([node])
             if text:
                 return text
         return None
@@ -132,26 +144,32 @@ class ArticlePage:
     def published_at_raw(self) -> str | None:
         """The best date text: microdata, the visible header, the list page, then the day
         folder of the first body image upload (weakest: the day it was uploaded)."""
-        candidates = [
-            self.root.css(self.DATE_META).get() or self.selector.css(self.DATE_META).get(),
-            self._text(self.root.css(self.DATE_HEADER)),
-            self.selector.css(self.DATE_OG_META).get(),
-            self.hint.published_at_raw,
-            self._upload_day(),
-        ]
+        # Callables, so that the weaker sources are read only when the stronger ones fail.
+        candidates: tuple[Callable[[], str | None], ...] = (
+            lambda: (
+                first_string(self.root, self.DATE_META)
+                or first_string(self.document, self.DATE_META)
+            ),
+            lambda: text_of(select(self.root, self.DATE_HEADER)),
+            lambda: first_string(self.document, self.DATE_OG_META),
+            lambda: self.hint.published_at_raw,
+            self._upload_day,
+        )
         for candidate in candidates:
-            if candidate and parse_date(candidate) is not None:
-                return clean_whitespace(candidate)
+            text = candidate()
+            if text and parse_date(text) is not None:
+                return clean_whitespace(text)
         return None
 
     def _upload_day(self) -> str | None:
-        for src in self.root.css(f"{self.BODY} img").xpath("@data-original | @src").getall():
-            if match := _UPLOAD_DAY.search(src):
-                return match.group(1)
+        for img in select(self.root, f"{self.BODY} img"):
+            for name, src in img.items():
+                if name in ("data-original", "src") and (match := _UPLOAD_DAY.search(src)):
+                    return match.group(1)
         return None
 
     def category(self) -> list[str]:
-        names = [self._text(a) for a in self.selector.css(self.BREADCRUMB)]
+        names = [text_of([a]) for a in select(self.document, self.BREADCRUMB)]
         names = [n for n in names if n and n.lower() != "trang chủ"]
         return names
 
@@ -159,7 +177,7 @@ class ArticlePage:
         return category_path_of(self.url)
 
     def keywords(self) -> list[str]:
-        raw = self.selector.css(self.KEYWORDS).get() or ""
+        raw = first_string(self.document, self.KEYWORDS) or ""
         seen: dict[str, None] = {}
         for word in raw.split(","):
             word = clean_whitespace(word)
@@ -168,7 +186,10 @@ class ArticlePage:
         return list(seen)
 
     def article_id(self) -> str | None:
-        match = _ARTICLE_ID.search(self.root.get() or "")
+        if self.root is None:
+            return self.hint.article_id
+        markup = etree.tostring(self.root, method="html", encoding="unicode", with_tail=False)
+        match = _ARTICLE_ID.search(markup)
         if match:
             return match.group(1)
         return self.hint.article_id
@@ -198,22 +219,20 @@ class ArticlePage:
 
     def author_box(self) -> list[str]:
         """Lines of a ``div.author`` byline, where the template has one."""
-        box = self.root.css(self.AUTHOR_BOX)
+        box = select(self.root, self.AUTHOR_BOX)
         if not box:
             return []
-        lines = [clean_whitespace(t) for t in box.xpath(".//text()").getall()]
+        lines = [clean_whitespace(t) for t in texts(box)]
         return [line for line in lines if line]
 
     def category_urls(self) -> list[str]:
         """Category links of the breadcrumb and the main menu (subcategories included)."""
-        hrefs = self.selector.css(
-            f"{self.BREADCRUMB}::attr(href), {self.MENU}::attr(href)"
-        ).getall()
-        return [urljoin(self.url, h.strip()) for h in dict.fromkeys(hrefs) if h.strip()]
+        hrefs = strings(self.document, f"{self.BREADCRUMB}::attr(href), {self.MENU}::attr(href)")
+        return absolute_links(self.url, hrefs)
 
     def related_urls(self) -> list[str]:
-        hrefs = self.selector.xpath(self.RELATED_PANELS).css("a::attr(href)").getall()
-        return [urljoin(self.url, h) for h in dict.fromkeys(hrefs) if h.strip()]
+        hrefs = [str(h) for h in self.RELATED_LINKS(self.document)]
+        return absolute_links(self.url, hrefs)
 
     # -- the whole item --------------------------------------------------------------------
 
@@ -243,29 +262,23 @@ class ArticlePage:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _text(nodes: Selector | SelectorList[Selector]) -> str:
-        return clean_whitespace(" ".join(nodes.xpath(".//text()").getall()))
-
     def _body_blocks(self) -> list[_BodyBlock]:
-        body = self.root.css(self.BODY)
+        body = select(self.root, self.BODY)
         if not body:
             return []
-        root = body[0].root
-        for noise in body[0].css(self.NOISE):
-            noise.drop()
+        for noise in select(body[0], self.NOISE):
+            # drop_tree keeps the text that follows the dropped element.
+            noise.drop_tree()
         blocks: list[_BodyBlock] = []
-        self._collect_blocks(root, blocks)
+        self._collect_blocks(body[0], blocks)
         return blocks
 
     def _collect_blocks(self, element: object, out: list[_BodyBlock]) -> None:
         for child in element.iterchildren():  # type: ignore[attr-defined]
             tag = child.tag if isinstance(child.tag, str) else ""
-            has_block_children = any(
-                isinstance(c.tag, str) and c.tag in (_BLOCK_TAGS | {"div", "ul", "ol"})
-                for c in child.iterchildren()
-            )
-            if tag in ("div", "ul", "ol", "section") and has_block_children:
+            if tag in _WRAPPER_TAGS and any(
+                c.tag in _NESTED_BLOCK_TAGS for c in child.iterchildren()
+            ):
                 self._collect_blocks(child, out)
             elif tag in ("img",):
                 out.append(self._block_of(child, direct_image=True))
@@ -273,8 +286,6 @@ class ArticlePage:
                 out.append(self._block_of(child))
 
     def _block_of(self, element: Any, direct_image: bool = False) -> _BodyBlock:
-        # Plain lxml on this hot path (every block of every page); parsel only for the rare
-        # blocks that hold images.
         srcs = []
         for img in [element] if direct_image else element.iter("img"):
             src = img.get("data-original") or img.get("data-src") or ""
@@ -282,37 +293,36 @@ class ArticlePage:
                 src = img.get("src", "")
             if src and not _PLACEHOLDER_IMAGE.search(src):
                 srcs.append(urljoin(self.url, src.strip()))
-        text = clean_whitespace(" ".join(element.xpath(".//text()")))
+        text = clean_whitespace(" ".join(_TEXT(element)))
         if not srcs:
-            style = (element.get("style") or "").replace(" ", "").lower()
-            classes = (element.get("class") or "").lower()
-            emphasis = " ".join(t for e in element.iter("em", "i") for t in e.xpath(".//text()"))
-            emphasised = bool(text) and text == clean_whitespace(emphasis)
-            bold = next(element.iter("strong", "b"), None) is not None
             caption_like = (
                 bool(text)
                 and len(text) <= _CAPTION_MAX_CHARS
-                and (
-                    emphasised
-                    or "caption" in classes
-                    or ("text-align:center" in style and not bold)
-                )
+                and _looks_like_caption(element, text)
             )
             return _BodyBlock(text=text, is_caption_like=caption_like)
-        node = Selector(root=element)
         tag = getattr(element, "tag", "")
-        nested = node.xpath(".//figure | .//table")
+        nested = _FIGURES(element)
         if tag in ("figure", "table") or not nested:
             # A caption inside the image's own block: figcaption, the table's other cell,
             # or a line beside the image in the same paragraph.
-            caption = self._text(node.css("figcaption")) or text
+            caption = text_of(select(element, "figcaption")) or text
             return _BodyBlock(text="", images=srcs, caption_text=caption or None)
         # A paragraph left open around a figure (HTML without </p>, which the parser
         # nests): the paragraph's own text is body text, the figure's is its caption.
-        own = clean_whitespace(
-            " ".join(
-                node.xpath(".//text()[not(ancestor::figure) and not(ancestor::table)]").getall()
-            )
-        )
-        caption = self._text(nested.css("figcaption")) or self._text(nested)
+        own = clean_whitespace(" ".join(_TEXT_OUTSIDE_FIGURES(element)))
+        figcaptions = [c for n in nested for c in select(n, "figcaption")]
+        caption = text_of(figcaptions) or text_of(nested)
         return _BodyBlock(text=own, images=srcs, caption_text=caption or None)
+
+
+def _looks_like_caption(element: Any, text: str) -> bool:
+    """A short block styled as a caption: all in italics, a caption class, or centred and
+    not bold (bold centred lines are subheadings)."""
+    if "caption" in (element.get("class") or "").lower():
+        return True
+    centred = "text-align:center" in (element.get("style") or "").replace(" ", "").lower()
+    if centred and next(element.iter("strong", "b"), None) is None:
+        return True
+    emphasis = [t for e in element.iter("em", "i") for t in _TEXT(e)]
+    return bool(emphasis) and text == clean_whitespace(" ".join(emphasis))

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from ..normalize.text import clean_whitespace
+from ..urls import absolute_links
 from .common import says_not_found
 
 _SCRIPT_NUMBER = {
@@ -118,7 +119,7 @@ class ListingPage:
     def menu_urls(self) -> list[str]:
         """Category links of the main menu, submenus included, in menu order."""
         hrefs = self.selector.css(self.MENU_LINKS).getall()
-        return [urljoin(self.url, h.strip()) for h in dict.fromkeys(hrefs) if h.strip()]
+        return absolute_links(self.url, hrefs)
 
     def _entry(self, node: Selector) -> ListingEntry | None:
         for css in self.ENTRY_LINKS:
