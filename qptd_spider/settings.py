@@ -41,6 +41,10 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # portal yields at most one item and a few dozen requests, and the default (100) costs
 # ~100 tasks per response.
 CONCURRENT_ITEMS = 8
+# Scrapy re-reads a callback's source (inspect + ast) to warn about `return value` in a
+# generator, often once per response because its cache is keyed by bound method; a test
+# runs the same check on every callback of the spider instead (tests/test_spider.py).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

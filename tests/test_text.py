@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -79,3 +80,19 @@ def test_name_case(name: str, expected: str) -> None:
 )
 def test_split_dateline(lead: str, dateline: str | None, rest: str) -> None:
     assert split_dateline(lead) == (dateline, rest)
+
+
+def test_clean_whitespace_treats_exactly_the_unicode_spaces_as_space() -> None:
+    spaces = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+    zero_width = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        got = clean_whitespace(f"a{ch}{ch}b")
+        if spaces.match(ch):
+            assert got == "a b", hex(code)
+        elif ch in zero_width:
+            assert got == "ab", hex(code)
+        else:
+            assert got == unicodedata.normalize("NFC", f"a{ch}{ch}b"), hex(code)
