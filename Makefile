@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 fixtures: $(STAMP)
 	$(BIN)/python tests/fixtures/refresh.py
 
-# Benchmarks print numbers; nothing asserts a timing. BENCH_SIZES=1000,10000,100000 for all.
+# Benchmarks print numbers; nothing asserts a timing (~10 min; BENCH_SIZES=1000,10000: ~2 min).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

@@ -1,7 +1,7 @@
 """`make bench`: qptd's own overhead, measured side by side in one run, printed as ratios.
 
-    python benchmarks/run.py                      # sizes 1,000 and 10,000 (about 3 minutes)
-    BENCH_SIZES=1000,10000,100000 python benchmarks/run.py   # the 100k crawl adds ~13 min
+    python benchmarks/run.py                       # everything, about 10 minutes
+    BENCH_SIZES=1000,10000 python benchmarks/run.py    # without the 100k crawl, ~2 minutes
 
 Everything runs against the replica on 127.0.0.1. Timings on a shared 2-core machine are
 noisy: read the ratios, which compare runs made minutes apart on the same machine.
@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+QPTD = str(Path(sys.executable).with_name("qptd"))  # the project's command, beside python
 sys.path.insert(0, str(ROOT))
 
-from qptd_spider.dataset.hf import export_hf  # noqa: E402
-from qptd_spider.dataset.store import merge_run, pending_journals  # noqa: E402
 from qptd_spider.extract import extract_item  # noqa: E402
 from qptd_spider.replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer  # noqa: E402
 from qptd_spider.replica.render import article_page  # noqa: E402
@@ -56,6 +55,10 @@ def _run_measured(command: list[str]) -> tuple[float, int, float]:
         raise RuntimeError(f"{command[:6]} failed:\n{done.stderr[-3000:]}")
     rss_kb, cpu = done.stderr.strip().splitlines()[-1].split()
     return seconds, int(rss_kb) // 1024, float(cpu)
+
+
+def _bytes_under(folder: Path, pattern: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(pattern) if p.is_file())
 
 
 def _settings(work: Path) -> dict[str, str]:
@@ -216,15 +219,15 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
             work = Path(tmp)
             try:
                 first = crawl_qptd(server.base_url, work, "first")
-                started = time.perf_counter()
-                merge_run(work / "exports", pending_journals(work / "exports"))
-                merge_seconds = time.perf_counter() - started
-                started = time.perf_counter()
-                hf = export_hf(work / "exports")
-                export_seconds = time.perf_counter() - started
-                dataset_bytes = sum(
-                    p.stat().st_size for p in (work / "exports" / "dataset").glob("year=*/*")
+                # `qptd merge` (the crawl's journal) and `qptd export`, as a user runs them.
+                merge_seconds, merge_rss, _ = _run_measured(
+                    [QPTD, "merge", "--exports", str(work / "exports")]
                 )
+                export_seconds, export_rss, _ = _run_measured(
+                    [QPTD, "export", "--exports", str(work / "exports")]
+                )
+                dataset_bytes = _bytes_under(work / "exports" / "dataset", "year=*/*")
+                hf_bytes = _bytes_under(work / "exports" / "hf", "**/*")
                 again = crawl_qptd(server.base_url, work, "again")
             finally:
                 server.shutdown()
@@ -232,16 +235,19 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
         out[str(n)] = {
             "crawl": first,
             "merge_seconds": round(merge_seconds, 2),
+            "merge_rss_mb": merge_rss,
             "export_seconds": round(export_seconds, 2),
+            "export_rss_mb": export_rss,
             "dataset_bytes": dataset_bytes,
-            "hf_bytes": hf.bytes,
+            "hf_bytes": hf_bytes,
             "recrawl": again,
             "recrawl_request_ratio": round(again["requests"] / first["requests"], 4),
         }
         print(
             f"  {n:>7} articles: crawl {first['seconds']} s, peak RSS {first['rss_mb']} MB; "
-            f"merge {merge_seconds:.1f} s, export {export_seconds:.1f} s, "
-            f"{dataset_bytes:,} bytes; re-crawl {again['requests']} of {first['requests']} "
+            f"merge {merge_seconds:.1f} s ({merge_rss} MB), export {export_seconds:.1f} s "
+            f"({export_rss} MB), dataset {dataset_bytes:,} bytes, HF folder {hf_bytes:,} bytes; "
+            f"re-crawl {again['requests']} of {first['requests']} "
             f"requests ({again['requests'] / first['requests']:.1%})",
             flush=True,
         )
@@ -249,7 +255,7 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
 
 
 def main() -> int:
-    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000").split(",") if s]
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",") if s]
     started = time.perf_counter()
     print("1. end-to-end throughput, 2,000 articles (qptd vs bare spiders on the same links)")
     throughput = bench_throughput(2000)
