@@ -126,10 +126,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the dataset's numbers."""
-    from .dataset.stats import compute_stats, format_stats
-    from .dataset.store import read_dataset
+    from .dataset.stats import format_stats, version_stats
+    from .dataset.store import current_version
 
-    stats = compute_stats(read_dataset(Path(args.exports)))
+    stats = version_stats(current_version(Path(args.exports)))
     if args.json:
         json.dump(stats.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -141,12 +141,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write an HTML report with charts of the dataset."""
     from .dataset.report import render_report
-    from .dataset.stats import compute_stats
-    from .dataset.store import current_version, read_dataset
+    from .dataset.stats import version_stats
+    from .dataset.store import current_version
 
     root = Path(args.exports)
     version = current_version(root)
-    stats = compute_stats(read_dataset(root))
+    stats = version_stats(version)
     out = Path(args.output) if args.output else root / "report.html"
     out.write_text(render_report(stats, version.name if version else "none"), encoding="utf-8")
     print(f"wrote {out}")

@@ -11,8 +11,14 @@ from pathlib import Path
 
 from .dataset.hf import export_hf
 from .dataset.report import render_report
-from .dataset.stats import KEY_FIELDS, compute_stats
-from .dataset.store import JOURNAL_DIR, merge_run, new_run_id, pending_journals, read_dataset
+from .dataset.stats import KEY_FIELDS, version_stats
+from .dataset.store import (
+    JOURNAL_DIR,
+    current_version,
+    merge_run,
+    new_run_id,
+    pending_journals,
+)
 from .replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer
 from .runner import run_crawl
 from .state import STATE_FILE
@@ -58,7 +64,7 @@ def run_demo(articles: int, seed: int, exports: Path, quiet: bool = False) -> in
     # The journal is the run's durable record (it is also what a killed crawl leaves).
     merged = merge_run(exports, pending_journals(exports) or [run_file], run_id=run_id)
     hf = export_hf(exports, note=SYNTHETIC_NOTE)
-    stats = compute_stats(read_dataset(exports))
+    stats = version_stats(current_version(exports))
     (exports / "report.html").write_text(render_report(stats, run_id), encoding="utf-8")
     crawl = json.loads(stats_file.read_text(encoding="utf-8"))
     errors = crawl.get("log_count/ERROR", 0)

@@ -16,17 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 STATE_FILE = "crawl-state.sqlite"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    url TEXT PRIMARY KEY,
-    published_at TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    last_fetched TEXT,
-    merged INTEGER NOT NULL DEFAULT 0,
-    journaled INTEGER NOT NULL DEFAULT 0
+# Columns beside the URL key. A state file written by an older qptd gets the columns it
+# lacks added on open (with their defaults), so an upgrade never breaks a scheduled crawl.
+_COLUMNS = {
+    "published_at": "TEXT",
+    "etag": "TEXT",
+    "last_modified": "TEXT",
+    "last_fetched": "TEXT",
+    "merged": "INTEGER NOT NULL DEFAULT 0",
+    "journaled": "INTEGER NOT NULL DEFAULT 0",
+}
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS articles (url TEXT PRIMARY KEY, "
+    + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+    + ")"
 )
-"""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,10 @@ class CrawlState:
         # A crash may lose the last writes; they only make the next crawl fetch more.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
-        self._pending = 0
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        for name, kind in _COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
 
     def get(self, url: str) -> KnownArticle | None:
         row = self._db.execute(

@@ -18,7 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from qptd_spider.cli import main
+from qptd_spider.dataset import store
 from qptd_spider.dataset.hf import export_hf
+from qptd_spider.dataset.stats import compute_stats, version_stats
 from qptd_spider.dataset.store import (
     DatasetError,
     DatasetLockedError,
@@ -90,11 +92,15 @@ def test_round_trip_items_to_parquet_to_datasets(tmp_path: Path) -> None:
             assert row["revision"] == 1
 
 
-def _changed(item: dict[str, Any], crawled_at: str, body: str | None = None) -> dict[str, Any]:
+def _changed(
+    item: dict[str, Any], crawled_at: str, body: str | None = None, **fields: Any
+) -> dict[str, Any]:
     out = copy.deepcopy(item)
     out["crawled_at"] = crawled_at
+    out.update(fields)
     if body is not None:
         out["body"] = body
+    if body is not None or fields:
         out["content_hash"] = content_hash(out)
     return out
 
@@ -267,3 +273,104 @@ def test_the_dataset_folder_reads_as_one_parquet_dataset(tmp_path: Path) -> None
     table = pq.read_table(tmp_path / "dataset")  # hive partitions; the manifest is skipped
     assert table.num_rows == len(items())
     assert "year" in table.column_names
+
+
+def _mixed_run(folder: Path) -> list[Path]:
+    """A run of two files: a Parquet feed and a journal whose last line was cut by a kill,
+    with URLs repeated within and across the files, published over several years."""
+    rows = items()
+    feed = [
+        _changed(
+            r,
+            f"2026-03-0{1 + i % 3}T00:00:00+00:00",
+            published_at=f"{2019 + i % 4}-05-05T05:05:05+07:00",
+        )
+        for i, r in enumerate(rows)
+    ]
+    feed += [_changed(rows[0], "2026-03-09T00:00:00+00:00", body="Bản cuối.")]  # wins: latest
+    journal = [_changed(rows[1], "2026-03-08T00:00:00+00:00", body="Bản nhật ký.")]  # wins
+    journal += [_changed(rows[2], "2026-01-01T00:00:00+00:00", body="Bản cũ hơn.")]  # loses
+    journal += [_changed(rows[3], "2026-03-05T00:00:00+00:00", published_at=None)]  # no date
+    path = folder / "journal" / "run.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(r, ensure_ascii=False) for r in journal]
+    path.write_text("\n".join(lines) + '\n{"url": "https://quocphongthudo', encoding="utf-8")
+    return [write_run(folder / "feed.parquet", feed), path]
+
+
+def test_merging_in_small_chunks_gives_the_same_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results, tables = [], []
+    for chunk_rows in (store.RUN_CHUNK_ROWS, 2):
+        monkeypatch.setattr(store, "RUN_CHUNK_ROWS", chunk_rows)
+        root = tmp_path / f"chunks-{chunk_rows}"
+        merge_run(root, [write_run(root / "first.parquet", items()[:5])], run_id="v1")
+        result = merge_run(root, _mixed_run(root), run_id="v2")
+        summary = result.as_dict()
+        del summary["merged_at"], summary["run_files"]
+        results.append(summary)
+        tables.append(read_dataset(root).sort_by("url"))
+        assert not list((root / "versions").glob("**/*.arrow")), "spill files left behind"
+    assert results[0] == results[1]
+    assert tables[0].equals(tables[1])
+    rows = {r["url"]: r for r in tables[0].to_pylist()}
+    first = items()
+    assert rows[first[0]["url"]]["body"] == "Bản cuối."
+    assert rows[first[1]["url"]]["body"] == "Bản nhật ký."
+    assert rows[first[2]["url"]]["body"] != "Bản cũ hơn."
+    assert rows[first[3]["url"]]["published_at"] is None
+    assert results[0]["torn_journal_lines"] == 1
+    assert results[0]["duplicates_in_run"] == 4  # rows 0-3 each came twice
+    assert results[0]["added"] + results[0]["updated"] + results[0]["unchanged"] == len(first)
+    assert "year=unknown/part-0.parquet" in results[0]["files"]
+
+
+def _reference_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stats the slow way, row by row in Python: the oracle of the batched counting."""
+    published = [r["published_at"] for r in rows if r["published_at"] is not None]
+    crawled = [r["crawled_at"] for r in rows]
+    years = Counter(str(v.year) for v in published)
+    years["unknown"] = len(rows) - len(published)
+    authors: Counter[str] = Counter(a["name"] for r in rows for a in r["authors"] or [])
+    return {
+        "articles": len(rows),
+        "first_published": min(published).isoformat(),
+        "last_published": max(published).isoformat(),
+        "first_crawled": min(crawled).isoformat(),
+        "last_crawled": max(crawled).isoformat(),
+        "per_year": {k: n for k, n in sorted(years.items()) if n},
+        "per_month": dict(sorted(Counter(v.strftime("%Y-%m") for v in published).items())),
+        "per_category": dict(
+            Counter((r["category"][0] if r["category"] else "(none)") for r in rows).most_common()
+        ),
+        "top_authors": authors.most_common(20),
+        "fill_rates": {
+            name: sum(r[name] not in (None, "", []) for r in rows) / len(rows)
+            for name in field_names()
+        },
+        "date_precision": dict(Counter(r["published_at_precision"] or "none" for r in rows)),
+    }
+
+
+def test_stats_counted_in_batches_match_the_row_by_row_count(tmp_path: Path) -> None:
+    rows = items()
+    rows[0] = _changed(rows[0], rows[0]["crawled_at"], published_at=None, lead="", images=[])
+    rows[1] = _changed(rows[1], rows[1]["crawled_at"], category=[], author=None)
+    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", rows)])
+    version = current_version(tmp_path)
+    expected = _reference_stats(read_dataset(tmp_path).to_pylist())
+    for batch_rows in (1, 3, 5000):
+        assert version_stats(version, batch_rows=batch_rows).as_dict() == expected
+    assert compute_stats(read_dataset(tmp_path)).as_dict() == expected
+    assert version_stats(None).articles == 0
+
+
+def test_an_empty_run_makes_a_version_like_the_previous_one(tmp_path: Path) -> None:
+    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())], run_id="v1")
+    empty = tmp_path / "journal" / "empty.jsonl"
+    empty.parent.mkdir()
+    empty.write_text("", encoding="utf-8")
+    result = merge_run(tmp_path, [empty, write_run(tmp_path / "b.parquet", [])], run_id="v2")
+    assert (result.added, result.updated, result.unchanged, result.total) == (0, 0, 0, len(items()))
+    assert read_dataset(tmp_path).num_rows == len(items())

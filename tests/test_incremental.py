@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,27 @@ def test_state_round_trip(tmp_path: Path) -> None:
     assert known.published_at == datetime.fromisoformat("2025-01-01T00:00:00+07:00")
     assert state.counts() == {"known": 1, "merged": 0}
     state.close()
+
+
+def test_a_state_file_of_an_older_qptd_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / STATE_FILE
+    old = sqlite3.connect(path)  # the layout before the journal existed (no `journaled`)
+    old.execute(
+        "CREATE TABLE articles (url TEXT PRIMARY KEY, published_at TEXT, etag TEXT, "
+        "last_modified TEXT, last_fetched TEXT, merged INTEGER NOT NULL DEFAULT 0)"
+    )
+    old.execute("INSERT INTO articles (url, merged) VALUES ('https://x.vn/old.html', 1)")
+    old.commit()
+    old.close()
+    state = CrawlState(path)
+    known = state.get("https://x.vn/old.html")
+    assert known is not None and known.merged and not known.journaled
+    state.record_fetch("https://x.vn/new.html", None, None, None)
+    state.mark_journaled("https://x.vn/new.html")
+    assert state.get("https://x.vn/new.html").journaled  # type: ignore[union-attr]
+    assert state.counts() == {"known": 2, "merged": 1}
+    state.close()
+    CrawlState(path).close()  # opening an upgraded file again changes nothing
 
 
 def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(

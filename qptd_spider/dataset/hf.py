@@ -21,8 +21,8 @@ import yaml
 
 from .. import __version__
 from ..schema import arrow_schema, article_schema
-from .stats import KEY_FIELDS, DatasetStats, compute_stats
-from .store import DatasetError, current_version, load_manifest, read_version, version_files
+from .stats import KEY_FIELDS, DatasetStats, version_stats
+from .store import DatasetError, current_version, load_manifest, version_files
 
 HF_LINK = "hf"
 HF_BUILDS = "hf-builds"
@@ -192,7 +192,7 @@ def export_hf(root: Path, note: str = DEFAULT_NOTE) -> HfExport:
         shard = staging / "data" / f"train-{year}.parquet"
         os.link(path, shard)  # the dataset's own files: same bytes, no copy
         num_bytes += shard.stat().st_size
-    stats = compute_stats(read_version(version))
+    stats = version_stats(version)
     header = yaml.safe_dump(card_metadata(stats, num_bytes), allow_unicode=True, sort_keys=False)
     card = f"---\n{header}---\n\n{card_body(stats, manifest, note)}"
     (staging / "README.md").write_text(card, encoding="utf-8")

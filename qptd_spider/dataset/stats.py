@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ..schema import field_names
+from .store import version_files
 
 # Fields whose fill rate researchers ask about first.
 KEY_FIELDS = ("title", "published_at", "author", "position", "lead", "body", "images")
-
-
-def _filled(value: Any) -> bool:
-    return value not in (None, "", [])
 
 
 @dataclass
@@ -38,38 +38,95 @@ class DatasetStats:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def compute_stats(table: pa.Table, top: int = 20) -> DatasetStats:
-    """Stats of an article table (reads only the columns it needs)."""
-    stats = DatasetStats(articles=table.num_rows)
-    if table.num_rows == 0:
+class StatsAccumulator:
+    """Builds ``DatasetStats`` batch by batch: a dataset of any size is summed up with one
+    batch of rows in memory (fill rates are counted by Arrow, never as Python objects)."""
+
+    def __init__(self) -> None:
+        self.articles = 0
+        self.published: list[Any] = []  # min and max so far
+        self.crawled: list[Any] = []
+        self.years: Counter[str] = Counter()
+        self.months: Counter[str] = Counter()
+        self.categories: Counter[str] = Counter()
+        self.authors: Counter[str] = Counter()
+        self.filled: Counter[str] = Counter()
+        self.precision: Counter[str] = Counter()
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        self.articles += batch.num_rows
+        published = [v for v in batch.column("published_at").to_pylist() if v is not None]
+        self.published = _extremes(self.published + published)
+        crawled = [v for v in batch.column("crawled_at").to_pylist() if v is not None]
+        self.crawled = _extremes(self.crawled + crawled)
+        self.years.update(str(v.year) for v in published)
+        self.years["unknown"] += batch.num_rows - len(published)
+        self.months.update(v.strftime("%Y-%m") for v in published)
+        self.categories.update(
+            (c[0] if c else "(none)") for c in batch.column("category").to_pylist()
+        )
+        for people in batch.column("authors").to_pylist():
+            self.authors.update(p["name"] for p in people or [])
+        for name in field_names():
+            if name in batch.schema.names:
+                self.filled[name] += _filled_count(batch.column(name))
+        self.precision.update(
+            v or "none" for v in batch.column("published_at_precision").to_pylist()
+        )
+
+    def result(self, top: int = 20) -> DatasetStats:
+        stats = DatasetStats(articles=self.articles)
+        if not self.articles:
+            return stats
+        if self.published:
+            stats.first_published = self.published[0].isoformat()
+            stats.last_published = self.published[-1].isoformat()
+        if self.crawled:
+            stats.first_crawled = self.crawled[0].isoformat()
+            stats.last_crawled = self.crawled[-1].isoformat()
+        stats.per_year = {k: n for k, n in sorted(self.years.items()) if n}
+        stats.per_month = dict(sorted(self.months.items()))
+        stats.per_category = dict(self.categories.most_common())
+        stats.top_authors = self.authors.most_common(top)
+        stats.fill_rates = {
+            name: self.filled[name] / self.articles for name in field_names() if name in self.filled
+        }
+        stats.date_precision = dict(self.precision)
         return stats
-    published = [v for v in table.column("published_at").to_pylist() if v is not None]
-    crawled = [v for v in table.column("crawled_at").to_pylist() if v is not None]
-    if published:
-        stats.first_published = min(published).isoformat()
-        stats.last_published = max(published).isoformat()
-    if crawled:
-        stats.first_crawled = min(crawled).isoformat()
-        stats.last_crawled = max(crawled).isoformat()
-    years = Counter(str(v.year) for v in published)
-    years["unknown"] = table.num_rows - len(published)
-    stats.per_year = {k: n for k, n in sorted(years.items()) if n}
-    stats.per_month = dict(sorted(Counter(v.strftime("%Y-%m") for v in published).items()))
-    categories = Counter((c[0] if c else "(none)") for c in table.column("category").to_pylist())
-    stats.per_category = dict(categories.most_common())
-    authors: Counter[str] = Counter()
-    for people in table.column("authors").to_pylist():
-        authors.update(p["name"] for p in people or [])
-    stats.top_authors = authors.most_common(top)
-    stats.fill_rates = {
-        name: sum(map(_filled, table.column(name).to_pylist())) / table.num_rows
-        for name in field_names()
-        if name in table.column_names
-    }
-    stats.date_precision = dict(
-        Counter(v or "none" for v in table.column("published_at_precision").to_pylist())
-    )
-    return stats
+
+
+def _extremes(values: list[Any]) -> list[Any]:
+    return [min(values), max(values)] if values else []
+
+
+def _filled_count(column: pa.Array | pa.ChunkedArray) -> int:
+    """Values that are neither null nor empty (empty text, empty list)."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        lengths = pc.utf8_length(column)
+    elif pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        lengths = pc.list_value_length(column)
+    else:
+        return int(len(column) - column.null_count)
+    # Null lengths (null values) are skipped by the sum.
+    return int(pc.sum(pc.greater(lengths, 0).cast(pa.int64())).as_py() or 0)
+
+
+def compute_stats(table: pa.Table, top: int = 20) -> DatasetStats:
+    """Stats of an article table."""
+    accumulator = StatsAccumulator()
+    for batch in table.to_batches():
+        accumulator.add(batch)
+    return accumulator.result(top)
+
+
+def version_stats(version: Path | None, top: int = 20, batch_rows: int = 5000) -> DatasetStats:
+    """Stats of a dataset version, read file by file in batches (None: no dataset yet)."""
+    accumulator = StatsAccumulator()
+    for path in version_files(version) if version is not None else []:
+        source = pq.ParquetFile(path)
+        for batch in source.iter_batches(batch_size=batch_rows):
+            accumulator.add(batch)
+    return accumulator.result(top)
 
 
 def format_stats(stats: DatasetStats) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..exporters import rows_to_table
@@ -160,53 +161,121 @@ def _year_of(published_at: Any) -> str:
     return str(published_at.year) if published_at is not None else UNKNOWN_YEAR
 
 
-def _read_file_rows(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Rows of one run file (Parquet feed or JSON Lines journal) and torn lines skipped."""
-    if not path.is_file():
-        raise DatasetError(f"run file {path} does not exist")
-    if path.suffix == ".jsonl":
-        rows, torn = [], 0
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    # Only the last line of a killed writer's journal can be cut short.
-                    torn += 1
-                    continue
-                rows.append(record)
-        try:
-            table = rows_to_table(rows)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
-            raise DatasetError(f"journal {path} holds rows that are not articles: {exc}") from exc
-        return table.to_pylist(), torn
+def pending_journals(root: Path) -> list[Path]:
+    """Journals of crawls not merged yet (``journal/*.jsonl``), oldest first."""
+    return sorted((root / JOURNAL_DIR).glob("*.jsonl"))
+
+
+# -- reading a run ---------------------------------------------------------------------------
+
+# A run is read and spilled in chunks of this many articles: the merge never holds a whole
+# run, only one publication year of it (plus a small key index of the run).
+RUN_CHUNK_ROWS = 5000
+_SEQ = "_seq"  # position of a row in the run: which copy of a URL is the last crawled
+
+
+def _journal_chunks(path: Path, counts: MergeResult) -> Iterator[pa.Table]:
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                # Only the last line of a killed writer's journal can be cut short.
+                counts.torn_journal_lines += 1
+                continue
+            if len(rows) >= RUN_CHUNK_ROWS:
+                yield _journal_table(path, rows)
+                rows = []
+    if rows:
+        yield _journal_table(path, rows)
+
+
+def _journal_table(path: Path, rows: list[dict[str, Any]]) -> pa.Table:
     try:
-        table = pq.read_table(path, schema=arrow_schema())
+        return rows_to_table(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
+        raise DatasetError(f"journal {path} holds rows that are not articles: {exc}") from exc
+
+
+def _parquet_chunks(path: Path) -> Iterator[pa.Table]:
+    try:
+        source = ds.dataset(path, schema=arrow_schema(), format="parquet")
+        for batch in source.to_batches(batch_size=RUN_CHUNK_ROWS):
+            yield pa.Table.from_batches([batch], schema=arrow_schema())
     except (pa.ArrowInvalid, OSError) as exc:
         raise DatasetError(
             f"run file {path} is not a readable article Parquet file: {exc}"
         ) from exc
-    return table.to_pylist(), 0
 
 
-def _read_run(files: list[Path]) -> tuple[list[dict[str, Any]], int, int]:
-    """Rows of the run files, one per URL (the last crawled wins), duplicates and torn lines."""
-    by_url: dict[str, dict[str, Any]] = {}
-    rows = torn = 0
-    for path in files:
-        file_rows, file_torn = _read_file_rows(path)
-        torn += file_torn
-        for row in file_rows:
-            rows += 1
-            previous = by_url.get(row["url"])
-            if previous is None or row["crawled_at"] >= previous["crawled_at"]:
-                by_url[row["url"]] = row
-    return list(by_url.values()), rows - len(by_url), torn
+def _run_chunks(path: Path, counts: MergeResult) -> Iterator[pa.Table]:
+    """The articles of one run file (Parquet feed or JSON Lines journal), chunk by chunk."""
+    if not path.is_file():
+        raise DatasetError(f"run file {path} does not exist")
+    if path.suffix == ".jsonl":
+        return _journal_chunks(path, counts)
+    return _parquet_chunks(path)
 
 
-def pending_journals(root: Path) -> list[Path]:
-    """Journals of crawls not merged yet (``journal/*.jsonl``), oldest first."""
-    return sorted((root / JOURNAL_DIR).glob("*.jsonl"))
+class _SpilledRun:
+    """A run's rows spilled to Arrow files per publication year, with the last crawled copy
+    of each URL (the winner) known, so that years can then be merged one at a time."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.schema = arrow_schema().append(pa.field(_SEQ, pa.int64()))
+        self.winners: dict[str, tuple[datetime, int]] = {}  # url -> (crawled_at, seq)
+        self.rows = 0
+        self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+
+    @property
+    def years(self) -> set[str]:
+        return set(self._writers)
+
+    def add(self, chunk: pa.Table) -> None:
+        seqs = range(self.rows, self.rows + chunk.num_rows)
+        self.rows += chunk.num_rows
+        years = [_year_of(p) for p in chunk["published_at"].to_pylist()]
+        for url, crawled, seq in zip(
+            chunk["url"].to_pylist(), chunk["crawled_at"].to_pylist(), seqs, strict=True
+        ):
+            previous = self.winners.get(url)
+            if previous is None or crawled >= previous[0]:
+                self.winners[url] = (crawled, seq)
+        chunk = chunk.append_column(_SEQ, pa.array(seqs, type=pa.int64()))
+        year_column = pa.array(years, type=pa.string())
+        for year in sorted(set(years)):
+            self._writer(year).write_table(chunk.filter(pc.equal(year_column, year)))
+
+    def _writer(self, year: str) -> pa.ipc.RecordBatchFileWriter:
+        if year not in self._writers:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._writers[year] = pa.ipc.new_file(self.folder / f"{year}.arrow", self.schema)
+        return self._writers[year]
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+    def year_table(self, year: str) -> pa.Table:
+        """The winning rows published in ``year``."""
+        with pa.memory_map(str(self.folder / f"{year}.arrow")) as source:
+            table = pa.ipc.open_file(source).read_all()
+        winning = pa.array(sorted(seq for _, seq in self.winners.values()), type=pa.int64())
+        return table.filter(pc.is_in(table[_SEQ], value_set=winning)).drop_columns([_SEQ])
+
+
+def _spill_run(files: list[Path], folder: Path, result: MergeResult) -> _SpilledRun:
+    run = _SpilledRun(folder)
+    try:
+        for path in files:
+            for chunk in _run_chunks(path, result):
+                run.add(chunk)
+    finally:
+        run.close()
+    result.duplicates_in_run = run.rows - len(run.winners)
+    return run
 
 
 def _write_parquet_atomically(table: pa.Table, path: Path) -> None:
@@ -223,6 +292,19 @@ def _sorted(table: pa.Table) -> pa.Table:
     return table.sort_by([("published_at", "descending"), ("url", "ascending")])
 
 
+# -- merging ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the previous version holds of one article."""
+
+    content_hash: str
+    first_seen: datetime | None
+    revision: int | None
+    year: str
+
+
 def merge_run(
     root: Path,
     run_files: list[Path],
@@ -233,43 +315,37 @@ def merge_run(
 
     Key: the canonical URL. A new URL is added (revision 1); a known URL with the same
     content_hash is unchanged (last_seen moves); a changed one is updated (revision + 1).
-    first_seen never moves.
+    first_seen never moves. Within the run, the last crawled copy of a URL wins.
     """
     run_id = check_run_id(run_id or new_run_id())
     with writer_lock(root):
-        new_rows, duplicates, torn = _read_run(run_files)
         previous = current_version(root)
+        version = root / VERSIONS_DIR / run_id
+        if version.exists():
+            raise DatasetError(f"version {run_id} exists already; run ids must be new")
         result = MergeResult(
             run_id=run_id,
             merged_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
             run_files=[str(p) for p in run_files],
-            duplicates_in_run=duplicates,
-            torn_journal_lines=torn,
             previous_version=previous.name if previous else None,
         )
+        staging = version.with_name(f".{run_id}.staging")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        spill_folder = staging / ".run"
+        run = _spill_run(run_files, spill_folder, result)
         known = _known_articles(previous)
-        touched_years: set[str] = set()
-        for row in new_rows:
-            seen = known.get(row["url"])
-            crawled = row["crawled_at"]
-            row["last_seen"] = crawled
-            if seen is None:
-                row["first_seen"], row["revision"] = crawled, 1
-                result.added += 1
-            else:
-                row["first_seen"] = seen["first_seen"] or crawled
-                changed = seen["content_hash"] != row["content_hash"]
-                row["revision"] = (seen["revision"] or 1) + (1 if changed else 0)
-                if changed:
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-                touched_years.add(seen["year"])
-            touched_years.add(_year_of(row["published_at"]))
-        version = _build_version(root, run_id, previous, new_rows, touched_years, result)
+        # Years to rewrite: those the run publishes in, and those its known URLs leave.
+        touched_years = run.years | {known[u].year for u in run.winners if u in known}
+        merged = _build_version(staging, previous, run, known, touched_years, result)
+        shutil.rmtree(spill_folder, ignore_errors=True)  # absent when the run was empty
+        (staging / MANIFEST).write_text(
+            json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        staging.rename(version)
         _switch_current(root, version)
         _prune(root, keep=keep_versions)
-        _mark_merged_in_crawl_state(root, new_rows)
+        _mark_merged_in_crawl_state(root, merged)
         _retire_journals(root, run_files)
         return result
 
@@ -284,7 +360,7 @@ def _retire_journals(root: Path, files: list[Path]) -> None:
             path.replace(target)
 
 
-def _mark_merged_in_crawl_state(root: Path, rows: list[dict[str, Any]]) -> None:
+def _mark_merged_in_crawl_state(root: Path, merged: list[tuple[str, str | None]]) -> None:
     """Tell the crawl state (if this dataset has one) which articles the dataset now holds,
     so the next incremental crawl can skip them. Done after the switch: a crash in between
     only makes the next crawl fetch them again."""
@@ -293,48 +369,80 @@ def _mark_merged_in_crawl_state(root: Path, rows: list[dict[str, Any]]) -> None:
         return
     state = CrawlState(path)
     try:
-        state.mark_merged(
-            (r["url"], r["published_at"].isoformat() if r["published_at"] else None) for r in rows
-        )
+        state.mark_merged(merged)
     finally:
         state.close()
 
 
-def _known_articles(version: Path | None) -> dict[str, dict[str, Any]]:
+def _known_articles(version: Path | None) -> dict[str, _Known]:
     if version is None:
         return {}
-    columns = ["url", "content_hash", "first_seen", "revision", "published_at"]
-    known = {}
-    for row in read_version(version, columns).to_pylist():
-        known[row["url"]] = {**row, "year": _year_of(row["published_at"])}
-    return known
+    table = read_version(version, ["url", "content_hash", "first_seen", "revision", "published_at"])
+    return {
+        url: _Known(content_hash, first_seen, revision, _year_of(published))
+        for url, content_hash, first_seen, revision, published in zip(
+            *(table[name].to_pylist() for name in table.column_names), strict=True
+        )
+    }
+
+
+def _with_history(
+    fresh: pa.Table,
+    known: dict[str, _Known],
+    result: MergeResult,
+    merged: list[tuple[str, str | None]],
+) -> pa.Table:
+    """``fresh`` rows with first_seen, last_seen and revision from what the dataset knew."""
+    first_seen, revision = [], []
+    urls = fresh["url"].to_pylist()
+    crawled = fresh["crawled_at"].to_pylist()
+    for url, crawled_at, content_hash in zip(
+        urls, crawled, fresh["content_hash"].to_pylist(), strict=True
+    ):
+        seen = known.get(url)
+        if seen is None:
+            first_seen.append(crawled_at)
+            revision.append(1)
+            result.added += 1
+            continue
+        first_seen.append(seen.first_seen or crawled_at)
+        changed = seen.content_hash != content_hash
+        revision.append((seen.revision or 1) + (1 if changed else 0))
+        if changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    merged.extend(
+        (url, published.isoformat() if published else None)
+        for url, published in zip(urls, fresh["published_at"].to_pylist(), strict=True)
+    )
+    history = {"first_seen": first_seen, "last_seen": crawled, "revision": revision}
+    for name, values in history.items():
+        index = fresh.schema.get_field_index(name)
+        column = fresh.schema.field(index)
+        fresh = fresh.set_column(index, column, pa.array(values, type=column.type))
+    return fresh
 
 
 def _build_version(
-    root: Path,
-    run_id: str,
+    staging: Path,
     previous: Path | None,
-    new_rows: list[dict[str, Any]],
+    run: _SpilledRun,
+    known: dict[str, _Known],
     touched_years: set[str],
     result: MergeResult,
-) -> Path:
-    version = root / VERSIONS_DIR / run_id
-    if version.exists():
-        raise DatasetError(f"version {run_id} exists already; run ids must be new")
-    staging = version.with_name(f".{run_id}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    new_urls = pa.array([r["url"] for r in new_rows], type=pa.string())
-    by_year: dict[str, list[dict[str, Any]]] = {}
-    for row in new_rows:
-        by_year.setdefault(_year_of(row["published_at"]), []).append(row)
+) -> list[tuple[str, str | None]]:
+    """Write every year of the next version into ``staging``, one year in memory at a time;
+    returns (url, published_at) of the run's articles."""
+    run_urls = pa.array(list(run.winners), type=pa.string())
     old_years = (
         {p.parent.name.removeprefix("year="): p for p in version_files(previous)}
         if previous
         else {}
     )
+    merged: list[tuple[str, str | None]] = []
     total = 0
-    for year in sorted(set(old_years) | set(by_year)):
+    for year in sorted(set(old_years) | run.years):
         target = staging / f"year={year}" / "part-0.parquet"
         if year not in touched_years and year in old_years:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -344,9 +452,9 @@ def _build_version(
             parts = []
             if year in old_years:
                 old = pq.read_table(old_years[year], schema=arrow_schema())
-                parts.append(old.filter(pc.invert(pc.is_in(old["url"], value_set=new_urls))))
-            if by_year.get(year):
-                parts.append(rows_to_table(by_year[year]))
+                parts.append(old.filter(pc.invert(pc.is_in(old["url"], value_set=run_urls))))
+            if year in run.years:
+                parts.append(_with_history(run.year_table(year), known, result, merged))
             table = _sorted(pa.concat_tables(parts)) if parts else arrow_schema().empty_table()
             if table.num_rows == 0:
                 continue
@@ -355,11 +463,7 @@ def _build_version(
         result.files[str(target.relative_to(staging))] = rows
         total += rows
     result.total = total
-    (staging / MANIFEST).write_text(
-        json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    staging.rename(version)
-    return version
+    return merged
 
 
 def _switch_current(root: Path, version: Path) -> None:
