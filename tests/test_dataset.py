@@ -175,8 +175,9 @@ def test_bad_run_files_are_clear_errors(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.parquet"
     bogus.write_text("not parquet", encoding="utf-8")
     with pytest.raises(DatasetError, match="not a readable article Parquet"):
-        merge_run(tmp_path, [bogus])
+        merge_run(tmp_path, [write_run(tmp_path / "good.parquet", items()), bogus])
     assert current_version(tmp_path) is None
+    assert list((tmp_path / "versions").iterdir()) == []  # no half-built version left
     with pytest.raises(DatasetError, match="no dataset"):
         export_hf(tmp_path)
 

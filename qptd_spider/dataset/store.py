@@ -228,6 +228,7 @@ class _SpilledRun:
         self.winners: dict[str, tuple[datetime, int]] = {}  # url -> (crawled_at, seq)
         self.rows = 0
         self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+        self._winning_seqs: pa.Array | None = None
 
     @property
     def years(self) -> set[str]:
@@ -262,8 +263,14 @@ class _SpilledRun:
         """The winning rows published in ``year``."""
         with pa.memory_map(str(self.folder / f"{year}.arrow")) as source:
             table = pa.ipc.open_file(source).read_all()
-        winning = pa.array(sorted(seq for _, seq in self.winners.values()), type=pa.int64())
-        return table.filter(pc.is_in(table[_SEQ], value_set=winning)).drop_columns([_SEQ])
+        return table.filter(pc.is_in(table[_SEQ], value_set=self._winning())).drop_columns([_SEQ])
+
+    def _winning(self) -> pa.Array:
+        if self._winning_seqs is None:
+            self._winning_seqs = pa.array(
+                sorted(seq for _, seq in self.winners.values()), type=pa.int64()
+            )
+        return self._winning_seqs
 
 
 def _spill_run(files: list[Path], folder: Path, result: MergeResult) -> _SpilledRun:
@@ -332,22 +339,35 @@ def merge_run(
         staging = version.with_name(f".{run_id}.staging")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        spill_folder = staging / ".run"
-        run = _spill_run(run_files, spill_folder, result)
-        known = _known_articles(previous)
-        # Years to rewrite: those the run publishes in, and those its known URLs leave.
-        touched_years = run.years | {known[u].year for u in run.winners if u in known}
-        merged = _build_version(staging, previous, run, known, touched_years, result)
-        shutil.rmtree(spill_folder, ignore_errors=True)  # absent when the run was empty
-        (staging / MANIFEST).write_text(
-            json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        try:
+            merged = _stage_version(staging, previous, run_files, result)
+        except BaseException:
+            # A bad run file or a full disk: nothing of this merge stays behind.
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         staging.rename(version)
         _switch_current(root, version)
         _prune(root, keep=keep_versions)
         _mark_merged_in_crawl_state(root, merged)
         _retire_journals(root, run_files)
         return result
+
+
+def _stage_version(
+    staging: Path, previous: Path | None, run_files: list[Path], result: MergeResult
+) -> list[tuple[str, str | None]]:
+    """Build the next version in ``staging``; returns (url, published_at) of the run."""
+    spill_folder = staging / ".run"
+    run = _spill_run(run_files, spill_folder, result)
+    known = _known_articles(previous)
+    # Years to rewrite: those the run publishes in, and those its known URLs leave.
+    touched_years = run.years | {known[u].year for u in run.winners if u in known}
+    merged = _build_version(staging, previous, run, known, touched_years, result)
+    shutil.rmtree(spill_folder, ignore_errors=True)  # absent when the run was empty
+    (staging / MANIFEST).write_text(
+        json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return merged
 
 
 def _retire_journals(root: Path, files: list[Path]) -> None:
