@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 ROOT = Path(__file__).resolve().parents[1]
 QPTD = str(Path(sys.executable).with_name("qptd"))  # the project's command, beside python
 sys.path.insert(0, str(ROOT))
@@ -254,6 +256,45 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
     return out
 
 
+def bench_long_merge(articles: int = 100_000, body_copies: int = 3) -> dict[str, Any]:
+    """`qptd merge` and `qptd export` of a journal of long articles (replica articles are
+    short: their bodies are repeated to ~6 KB, the length of a real one)."""
+    portal = Portal(300, seed=14)
+    templates = [
+        extract_item(article_page(portal, i), portal.truth(i)["url"], "2026-11-25T00:00:00+00:00")
+        for i in range(300)
+    ]
+    rows = [t for t in templates if t is not None]
+    with tempfile.TemporaryDirectory() as tmp:
+        exports = Path(tmp) / "exports"
+        journal = exports / "journal" / "long.jsonl"
+        journal.parent.mkdir(parents=True)
+        with journal.open("w", encoding="utf-8") as fh:
+            for k in range(articles):
+                row = dict(rows[k % len(rows)])
+                row["url"] = row["url"].replace(".html", f"-{k}.html")
+                row["body"] = "\n\n".join([row["body"]] * body_copies)
+                row["published_at"] = f"{2010 + k % 16}-{1 + k % 12:02d}-15T08:00:00+07:00"
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        journal_bytes = journal.stat().st_size
+        merge_seconds, merge_rss, _ = _run_measured([QPTD, "merge", "--exports", str(exports)])
+        export_seconds, export_rss, _ = _run_measured([QPTD, "export", "--exports", str(exports)])
+        dataset_bytes = _bytes_under(exports / "dataset", "year=*/*")
+        rows = sum(
+            pq.read_metadata(p).num_rows for p in (exports / "dataset").glob("year=*/*.parquet")
+        )
+    return {
+        "articles": articles,
+        "dataset_rows": rows,
+        "journal_bytes": journal_bytes,
+        "merge_seconds": round(merge_seconds, 2),
+        "merge_rss_mb": merge_rss,
+        "export_seconds": round(export_seconds, 2),
+        "export_rss_mb": export_rss,
+        "dataset_bytes": dataset_bytes,
+    }
+
+
 def main() -> int:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",") if s]
     started = time.perf_counter()
@@ -283,10 +324,20 @@ def main() -> int:
             f"  peak RSS growth {sizes[-2]:,} -> {sizes[-1]:,}: {rss[-1] / rss[-2] - 1:.0%} "
             "(target <= 20% from 10,000 to 100,000)"
         )
+    long_articles = int(os.environ.get("BENCH_LONG_ARTICLES", "100000"))
+    print(f"6. merge and export of {long_articles:,} long articles (~6 KB of text each)")
+    long_merge = bench_long_merge(long_articles)
+    print(
+        f"  journal {long_merge['journal_bytes']:,} bytes: merge {long_merge['merge_seconds']} s "
+        f"({long_merge['merge_rss_mb']} MB), export {long_merge['export_seconds']} s "
+        f"({long_merge['export_rss_mb']} MB), dataset {long_merge['dataset_bytes']:,} bytes",
+        flush=True,
+    )
     report = {
         "throughput": throughput,
         "parsing": parsing,
         "sizes": by_size,
+        "long_merge": long_merge,
         "seconds": round(time.perf_counter() - started, 1),
     }
     out = ROOT / "exports" / "bench.json"

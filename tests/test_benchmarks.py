@@ -39,3 +39,9 @@ def test_parsing_is_compared_on_the_same_pages() -> None:
     out = bench.bench_parsing(pages=5)
     assert out["pages"] == 5 and out["qptd_ms_per_page"] > 0
     assert out["speedup"] > 0
+
+
+def test_long_merge_writes_every_generated_article() -> None:
+    out = bench.bench_long_merge(articles=30, body_copies=2)
+    assert out["articles"] == out["dataset_rows"] == 30 and out["journal_bytes"] > 0
+    assert out["merge_rss_mb"] > 0 and out["export_rss_mb"] > 0 and out["dataset_bytes"] > 0
