@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 fixtures: $(STAMP)
 	$(BIN)/python tests/fixtures/refresh.py
 
-# Benchmarks print numbers; nothing asserts a timing (~10 min; BENCH_SIZES=1000,10000: ~2 min).
+# Benchmarks print numbers; nothing asserts a timing (~8 min; docs/BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

@@ -1,7 +1,7 @@
 """`make bench`: qptd's own overhead, measured side by side in one run, printed as ratios.
 
-    python benchmarks/run.py                       # everything, about 10 minutes
-    BENCH_SIZES=1000,10000 python benchmarks/run.py    # without the 100k crawl, ~2 minutes
+    python benchmarks/run.py                       # everything, about 8 minutes
+    BENCH_SIZES=1000,10000 BENCH_LONG_ARTICLES=10000 python benchmarks/run.py   # ~2 minutes
 
 Everything runs against the replica on 127.0.0.1. Timings on a shared 2-core machine are
 noisy: read the ratios, which compare runs made minutes apart on the same machine.
@@ -258,7 +258,7 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
 
 def bench_long_merge(articles: int = 100_000, body_copies: int = 3) -> dict[str, Any]:
     """`qptd merge` and `qptd export` of a journal of long articles (replica articles are
-    short: their bodies are repeated to ~6 KB, the length of a real one)."""
+    short: their bodies are repeated to ~7 KB of text, the length of a real one)."""
     portal = Portal(300, seed=14)
     templates = [
         extract_item(article_page(portal, i), portal.truth(i)["url"], "2026-11-25T00:00:00+00:00")
@@ -325,7 +325,7 @@ def main() -> int:
             "(target <= 20% from 10,000 to 100,000)"
         )
     long_articles = int(os.environ.get("BENCH_LONG_ARTICLES", "100000"))
-    print(f"6. merge and export of {long_articles:,} long articles (~6 KB of text each)")
+    print(f"6. merge and export of {long_articles:,} long articles (~7 KB of text each)")
     long_merge = bench_long_merge(long_articles)
     print(
         f"  journal {long_merge['journal_bytes']:,} bytes: merge {long_merge['merge_seconds']} s "
