@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from w3lib.url import safe_url_string
 
-from .items import ArticleItem
+from .items import ArticleItem, item_record
 from .normalize.article import normalize_item
 from .pages import ArticlePage
 from .urls import PortalUrls
@@ -28,4 +27,4 @@ def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:
         return None
     item = page.to_item(crawled_at=crawled_at)
     canonicalize_item_urls(item, PortalUrls())
-    return dict(normalize_item(dataclasses.asdict(item)))
+    return dict(normalize_item(item_record(item)))

@@ -111,14 +111,6 @@ def _filled_count(column: pa.Array | pa.ChunkedArray) -> int:
     return int(pc.sum(pc.greater(lengths, 0).cast(pa.int64())).as_py() or 0)
 
 
-def compute_stats(table: pa.Table, top: int = 20) -> DatasetStats:
-    """Stats of an article table."""
-    accumulator = StatsAccumulator()
-    for batch in table.to_batches():
-        accumulator.add(batch)
-    return accumulator.result(top)
-
-
 def version_stats(version: Path | None, top: int = 20, batch_rows: int = 5000) -> DatasetStats:
     """Stats of a dataset version, read file by file in batches (None: no dataset yet)."""
     accumulator = StatsAccumulator()
