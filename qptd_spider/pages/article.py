@@ -33,7 +33,6 @@ _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", 
 _WRAPPER_TAGS = frozenset({"div", "ul", "ol", "section"})
 # A wrapper is entered when it holds any of these (else it is one block).
 _NESTED_BLOCK_TAGS = _BLOCK_TAGS | {"div", "ul", "ol"}
-_TEXT = etree.XPath(".//text()")
 _FIGURES = etree.XPath(".//figure | .//table")
 _TEXT_OUTSIDE_FIGURES = etree.XPath(".//text()[not(ancestor::figure) and not(ancestor::table)]")
 _CAPTION_MAX_CHARS = 400
@@ -293,7 +292,7 @@ class ArticlePage:
                 src = img.get("src", "")
             if src and not _PLACEHOLDER_IMAGE.search(src):
                 srcs.append(urljoin(self.url, src.strip()))
-        text = clean_whitespace(" ".join(_TEXT(element)))
+        text = text_of([element])
         if not srcs:
             caption_like = (
                 bool(text)
@@ -324,5 +323,5 @@ def _looks_like_caption(element: Any, text: str) -> bool:
     centred = "text-align:center" in (element.get("style") or "").replace(" ", "").lower()
     if centred and next(element.iter("strong", "b"), None) is None:
         return True
-    emphasis = [t for e in element.iter("em", "i") for t in _TEXT(e)]
+    emphasis = texts(element.iter("em", "i"))
     return bool(emphasis) and text == clean_whitespace(" ".join(emphasis))
