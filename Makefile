@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench
 
-$(STAMP): pyproject.toml
+# The product (qptd, with the distributed extra for its tests) and the test harness
+# (harness/: replica, evaluation, demo), both editable.
+$(STAMP): pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]' -e ./harness
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -19,6 +19,6 @@ for schema in (HERE / "schemas").glob("*.json"):
 # Name, version and the `scrapy` entry point come from pyproject.toml's [project] table.
 setup(
     packages=find_packages(include=["qptd_spider", "qptd_spider.*"]),
-    package_data={"qptd_spider": ["_schemas/*.json", "evaluation/*.jsonl"]},
+    package_data={"qptd_spider": ["_schemas/*.json"]},
     zip_safe=False,
 )

@@ -10,8 +10,10 @@ building its request, the cheapest way Scrapy can fetch these pages (the strict 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -28,11 +30,13 @@ LINKS = (
 
 class BareSpider(scrapy.Spider):
     name = "bare"
-    # Bare: none of the project's pipelines, middlewares or extensions, but the stats file.
+    # Bare: none of the project's pipelines, middlewares, extensions or scheduler.
     custom_settings: ClassVar[dict[str, Any]] = {
         "ITEM_PIPELINES": {},
         "DOWNLOADER_MIDDLEWARES": {},
-        "EXTENSIONS": {"qptd_spider.extensions.StatsFileExtension": 500},
+        "SPIDER_MIDDLEWARES": {},
+        "EXTENSIONS": {},
+        "SCHEDULER": "scrapy.core.scheduler.Scheduler",
         "ROBOTSTXT_OBEY": False,
     }
 
@@ -43,6 +47,17 @@ class BareSpider(scrapy.Spider):
         # fingerprints tens of thousands of repeats, which the lean flavour never builds.
         self.lean = lean not in ("", "0")
         self.seen: set[str] = set()
+
+    def closed(self, reason: str) -> None:
+        """The crawl's stats as JSON (``-s QPTD_STATS_FILE=...``), for the benchmark."""
+        path = self.settings.get("QPTD_STATS_FILE")
+        if path and self.crawler.stats is not None:
+            stats = {
+                k: v
+                for k, v in self.crawler.stats.get_stats().items()
+                if isinstance(v, int | float | str)
+            }
+            Path(path).write_text(json.dumps(stats), encoding="utf-8")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.base_url + "/", callback=self.parse_page)

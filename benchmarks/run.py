@@ -25,11 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 QPTD = str(Path(sys.executable).with_name("qptd"))  # the project's command, beside python
 sys.path.insert(0, str(ROOT))
 
+from qptd_harness.replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer  # noqa: E402
+from qptd_harness.replica.render import article_page  # noqa: E402
+from qptd_harness.runner import crawl_command  # noqa: E402
 from qptd_spider.extract import extract_item  # noqa: E402
-from qptd_spider.replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer  # noqa: E402
-from qptd_spider.replica.render import article_page  # noqa: E402
-from qptd_spider.runner import crawl_command  # noqa: E402
-from qptd_spider.state import STATE_FILE  # noqa: E402
 
 # Runs a command as a child; prints the child's peak RSS (kB) and CPU seconds (user + system)
 # on stderr's last line.
@@ -67,8 +66,7 @@ def _settings(work: Path) -> dict[str, str]:
     return {
         **REPLICA_CRAWL_SETTINGS,
         "LOG_LEVEL": "ERROR",
-        "QPTD_STATE_FILE": str(work / "exports" / STATE_FILE),
-        "QPTD_JOURNAL_DIR": str(work / "exports" / "journal"),
+        "QPTD_EXPORTS": str(work / "exports"),
         "QPTD_STATS_FILE": str(work / "stats.json"),
     }
 
@@ -226,7 +224,7 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
                     [QPTD, "merge", "--exports", str(work / "exports")]
                 )
                 export_seconds, export_rss, _ = _run_measured(
-                    [QPTD, "export", "--exports", str(work / "exports")]
+                    [QPTD, "export", "--no-check", "--exports", str(work / "exports")]
                 )
                 dataset_bytes = _bytes_under(work / "exports" / "dataset", "year=*/*")
                 hf_bytes = _bytes_under(work / "exports" / "hf", "**/*")
@@ -277,8 +275,12 @@ def bench_long_merge(articles: int = 100_000, body_copies: int = 3) -> dict[str,
                 row["published_at"] = f"{2010 + k % 16}-{1 + k % 12:02d}-15T08:00:00+07:00"
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         journal_bytes = journal.stat().st_size
-        merge_seconds, merge_rss, _ = _run_measured([QPTD, "merge", "--exports", str(exports)])
-        export_seconds, export_rss, _ = _run_measured([QPTD, "export", "--exports", str(exports)])
+        merge_seconds, merge_rss, _ = _run_measured(
+            [QPTD, "merge", str(journal), "--exports", str(exports)]
+        )
+        export_seconds, export_rss, _ = _run_measured(
+            [QPTD, "export", "--no-check", "--exports", str(exports)]
+        )
         dataset_bytes = _bytes_under(exports / "dataset", "year=*/*")
         rows = sum(
             pq.read_metadata(p).num_rows for p in (exports / "dataset").glob("year=*/*.parquet")

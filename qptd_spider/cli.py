@@ -1,89 +1,120 @@
-"""The ``qptd`` command: extract one page, serve the replica, run the offline demo, write docs.
+"""The ``qptd`` command: crawl, merge and publish the dataset, and the tools around them.
 
-``scrapy crawl qptd`` stays the way to crawl; this command holds the tools around it.
+Every user or environment error is one line on stderr naming what is wrong, and a non-zero
+exit status (2; 3 when another process holds the dataset's lock); never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
-from .extract import extract_item
-from .normalize.article import utc_now
-from .pages import ArticlePage
-from .schema import fields_markdown
+from . import __version__
+from .layout import ExportsLayout
+
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+
+
+def _layout(args: argparse.Namespace) -> ExportsLayout:
+    return ExportsLayout.at(args.exports)
+
+
+def _require_dataset(layout: ExportsLayout) -> Path:
+    from .dataset.versions import DatasetError, current_version
+
+    if not layout.root.is_dir():
+        raise DatasetError(f"no exports root at {layout.root}: crawl and `qptd merge` first")
+    version = current_version(layout)
+    if version is None:
+        raise DatasetError(f"no dataset in {layout.root} yet: crawl, then `qptd merge`")
+    return version
+
+
+# -- crawling ----------------------------------------------------------------------------------
+
+
+def run_scrapy_crawl(arguments: Sequence[str]) -> int:
+    """``scrapy crawl qptd ARGUMENTS`` in this process, with qptd's settings wherever it
+    runs (an installed qptd has no scrapy.cfg around it); returns the exit status."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "qptd_spider.settings")
+    from scrapy.cmdline import execute
+
+    try:
+        execute(["scrapy", "crawl", "qptd", *arguments])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _settings_pairs(values: Sequence[str]) -> list[str]:
+    out = []
+    for value in values:
+        name, sep, _ = value.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"a setting is NAME=VALUE, got {value!r}")
+        out += ["-s", value]
+    return out
+
+
+def cmd_retry_failed(args: argparse.Namespace) -> int:
+    """Crawl exactly the pages of failures files again (then `qptd merge` as usual)."""
+    from .crawl.failures import read_failures
+
+    failures = [Path(p).resolve() for p in args.failures]
+    entries = read_failures(failures)  # a clear error for a missing or unreadable file
+    crawl_args = ["-a", "retry_failed=" + ",".join(str(p) for p in failures)]
+    if args.base_url:
+        crawl_args += ["-a", f"base_url={args.base_url}"]
+    if args.output:
+        crawl_args += ["-O", str(Path(args.output).resolve())]
+    crawl_args += ["-s", "QPTD_RUN_KIND=retry", *_settings_pairs(args.setting)]
+    print(f"retrying {len(entries)} page(s) of {len(failures)} failures file(s)", flush=True)
+    return run_scrapy_crawl(crawl_args)
+
+
+# -- single pages ------------------------------------------------------------------------------
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print the item of one stored page as JSON, exactly as a crawl would export it."""
+    from .clock import utc_now_iso
+    from .extract import canonical_url_of, extract_item
+    from .pages import ArticlePage
+
     path = Path(args.page)
     try:
         html = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as exc:
         print(f"qptd extract: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    item = extract_item(html, args.url, crawled_at=args.crawled_at or utc_now())
+        return EXIT_USAGE
+    url = args.url or canonical_url_of(html)
+    if not url:
+        print(
+            f"qptd extract: {path} has no canonical link; give the URL it came from with --url",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    item = extract_item(html, url, crawled_at=args.crawled_at or utc_now_iso())
     if item is None:
-        page = ArticlePage(html, args.url)
+        page = ArticlePage(html, url)
         kind = "a 'page not found' page" if page.is_soft_404() else "not an article page"
         print(f"qptd extract: {path} is {kind} (no article root or headline)", file=sys.stderr)
         return 1
-    json.dump(item, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
-
-
-def cmd_replica_serve(args: argparse.Namespace) -> int:
-    """Serve the replica until interrupted; the first line printed is its base URL."""
-    from .replica import Portal, ReplicaServer, Variants
-
-    variants = Variants(
-        pagination=args.pagination, list_layout=args.list_layout, sitemap=args.sitemap
-    )
-    portal = Portal(
-        args.articles, seed=args.seed, edit_round=args.edit_round, edit_every=args.edit_every
-    )
-    faults = None
-    if args.faults:
-        from .replica.faults import FAULT_KINDS, FaultPlan
-
-        kinds = (
-            tuple(k for k in args.fault_kinds.split(",") if k) if args.fault_kinds else FAULT_KINDS
-        )
-        faults = FaultPlan(rate=args.faults, kinds=kinds, max_failures=args.fault_max_failures)
-    server = ReplicaServer(portal, variants, host=args.host, port=args.port, faults=faults)
-    print(server.base_url, flush=True)
-    if args.port_file:
-        Path(args.port_file).write_text(server.base_url + "\n", encoding="utf-8")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-def cmd_replica_truth(args: argparse.Namespace) -> int:
-    """Write the ground truth of every replica article as JSON Lines."""
-    from .replica import Portal
-
-    portal = Portal(args.articles, seed=args.seed)
-    lines = (
-        json.dumps(portal.truth(i), ensure_ascii=False) + "\n" for i in range(portal.n_articles)
-    )
-    if args.output == "-":
-        sys.stdout.writelines(lines)
-    else:
-        with Path(args.output).open("w", encoding="utf-8") as out:
-            out.writelines(lines)
+    sys.stdout.write(json.dumps(item, ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
 def cmd_schema_docs(args: argparse.Namespace) -> int:
     """Write docs/FIELDS.md from the schema (or check that it is current)."""
+    from .schema import fields_markdown
+
     target = Path(args.output)
     text = fields_markdown()
     if args.check:
@@ -98,19 +129,100 @@ def cmd_schema_docs(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_merge(args: argparse.Namespace) -> int:
-    """Merge crawl output files into the dataset as a new version."""
-    from .dataset.store import merge_run, pending_journals
+# -- the dataset --------------------------------------------------------------------------------
 
-    root = Path(args.exports)
-    runs = [Path(p) for p in args.runs] or pending_journals(root)
-    if not runs:
-        print(f"nothing to merge: no run files given and no journal in {root / 'journal'}")
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge runs (all waiting ones, or the files given) into the dataset as a new version."""
+    from .dataset.merge import inputs_from_paths, inputs_from_runs, merge
+    from .runs import list_runs, pending_runs
+
+    layout = _layout(args)
+    if args.runs:
+        inputs = inputs_from_paths(layout, [Path(p) for p in args.runs])
+    else:
+        runs = list_runs(layout)
+        chosen = pending_runs(layout, include_failed=args.include_failed)
+        for run in runs:
+            if run.status == "failed" and not args.include_failed:
+                print(
+                    f"held back: run {run.run_id} failed ({_why_failed(run)}); "
+                    "`qptd merge --include-failed` takes it anyway"
+                )
+            elif run.status == "running":
+                print(f"skipped: run {run.run_id} is still running")
+        if not chosen:
+            print(f"nothing to merge: no run waiting in {layout.runs}")
+            return 0
+        inputs = inputs_from_runs(chosen)
+    result = merge(
+        layout,
+        inputs,
+        version_id=args.version,
+        keep_versions=args.keep,
+        allow_mixed_targets=args.allow_mixed_targets,
+    )
+    runs_text = ", ".join(r["run_id"] for r in result.runs) or "files given"
+    counts = f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged" + (
+        f", {result.stale} older than the dataset's copy" if result.stale else ""
+    )
+    if result.version is None:
+        print(f"no new version: nothing added or updated ({counts}; runs: {runs_text})")
+    else:
+        print(
+            f"version {result.version}: {counts}; {result.total} articles in the dataset "
+            f"(runs: {runs_text})"
+        )
+    return 0
+
+
+def _why_failed(run: Any) -> str:
+    record = run.records[0] if run.records else {}
+    health = record.get("health") or {}
+    if record.get("output_error"):
+        return str(record["output_error"])
+    if health.get("failed_checks"):
+        return "health checks " + ", ".join(health["failed_checks"])
+    return str(record.get("finish_reason") or "unknown")
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    """List the kept versions, oldest first, with their counts and runs."""
+    from .dataset.versions import current_version, list_versions
+
+    layout = _layout(args)
+    versions = list_versions(layout)
+    if args.json:
+        sys.stdout.write(json.dumps(versions, ensure_ascii=False, indent=2) + "\n")
         return 0
-    result = merge_run(root, runs, run_id=args.run_id)
+    if not versions:
+        print(f"no versions in {layout.versions}")
+        return 0
+    try:
+        current = current_version(layout)
+    except Exception:
+        current = None
+    for manifest in versions:
+        mark = "*" if current is not None and manifest["version"] == current.name else " "
+        runs = ", ".join(r.get("run_id", "?") for r in manifest.get("runs", [])) or "-"
+        kind = manifest.get("kind", "merge")
+        extra = f" → {manifest['rolled_back_to']}" if kind == "rollback" else ""
+        print(
+            f"{mark} {manifest['version']}  {manifest.get('merged_at', '?')}  {kind}{extra}  "
+            f"+{manifest.get('added', 0)} ~{manifest.get('updated', 0)} "
+            f"={manifest.get('unchanged', 0)}  total {manifest.get('total', 0)}  runs: {runs}"
+        )
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Point the dataset at an older kept version (a new version that says so)."""
+    from .dataset.versions import rollback
+
+    manifest = rollback(_layout(args), args.version, keep=args.keep)
     print(
-        f"version {result.run_id}: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} unchanged; {result.total} articles in the dataset"
+        f"version {manifest['version']}: the dataset is back at version "
+        f"{manifest['rolled_back_to']} ({manifest['total']} articles)"
     )
     return 0
 
@@ -119,20 +231,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Rebuild the Hugging Face folder from the current dataset version."""
     from .dataset.hf import DEFAULT_NOTE, export_hf
 
-    done = export_hf(Path(args.exports), note=args.note or DEFAULT_NOTE)
-    print(f"{done.folder}: {done.articles} articles, {done.bytes:,} bytes (version {done.version})")
+    done = export_hf(_layout(args), note=args.note or DEFAULT_NOTE, check=args.check)
+    checked = ", loads with datasets" if args.check else ""
+    print(
+        f"{done.folder}: {done.articles} articles, {done.bytes:,} bytes "
+        f"(version {done.version}{checked})"
+    )
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the dataset's numbers."""
     from .dataset.stats import format_stats, version_stats
-    from .dataset.store import current_version
 
-    stats = version_stats(current_version(Path(args.exports)))
+    stats = version_stats(_require_dataset(_layout(args)))
     if args.json:
-        json.dump(stats.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         print(format_stats(stats))
     return 0
@@ -142,13 +256,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write an HTML report with charts of the dataset."""
     from .dataset.report import render_report
     from .dataset.stats import version_stats
-    from .dataset.store import current_version
+    from .fileio import atomic_write_text
 
-    root = Path(args.exports)
-    version = current_version(root)
-    stats = version_stats(version)
-    out = Path(args.output) if args.output else root / "report.html"
-    out.write_text(render_report(stats, version.name if version else "none"), encoding="utf-8")
+    layout = _layout(args)
+    version = _require_dataset(layout)
+    out = Path(args.output) if args.output else layout.report_html
+    atomic_write_text(out, render_report(version_stats(version), version.name))
     print(f"wrote {out}")
     return 0
 
@@ -157,122 +270,130 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Push the Hugging Face folder to the Hub in one commit."""
     from .dataset.publish import publish
 
-    url = publish(Path(args.exports) / "hf", args.repo_id, private=args.private)
+    url = publish(_layout(args).hf, args.repo_id, private=args.private)
     print(f"published: {url}")
     return 0
 
 
-def cmd_retry_failed(args: argparse.Namespace) -> int:
-    """Crawl exactly the pages of a failures file again (then `qptd merge` as usual)."""
-    import subprocess
-
-    from .runner import run_crawl
-
-    failures = [Path(p) for p in args.failures]
-    missing = [str(p) for p in failures if not p.is_file()]
-    if missing:
-        print(f"qptd retry-failed: no such failures file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    spider_args = {"retry_failed": ",".join(str(p.resolve()) for p in failures)}
-    if args.base_url:
-        spider_args["base_url"] = args.base_url
-    output = Path(args.output).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        run_crawl(output, spider_args, dict(s.split("=", 1) for s in args.setting))
-    except subprocess.CalledProcessError as exc:
-        sys.stderr.write(exc.stderr[-3000:])
-        return exc.returncode
-    print(f"retried the pages of {len(failures)} failures file(s); output {output}")
-    return 0
+# -- the parser -------------------------------------------------------------------------------
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+def bounded(kind: type[int] | type[float], low: float, high: float | None = None) -> Any:
+    """An argparse type: a number of ``kind`` within [low, high], said in one line if not."""
 
-    return run_demo(
-        articles=args.articles, seed=args.seed, exports=Path(args.exports), quiet=args.quiet
-    )
+    def parse(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {value!r}") from None
+        if number < low or (high is not None and number > high):
+            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {span}, got {number}")
+        return number
+
+    return parse
+
+
+_positive = bounded(int, 1)
+
+
+def _add_plugin_commands(sub: Any) -> None:
+    """Subcommands of installed plugins (group ``qptd.commands``): the test harness adds
+    ``qptd demo`` and ``qptd replica`` this way, so the product never imports it."""
+    for entry in entry_points(group="qptd.commands"):
+        entry.load()(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .dataset.versions import keep_versions_default
+
     parser = argparse.ArgumentParser(prog="qptd", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"qptd {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    exports = argparse.ArgumentParser(add_help=False)
+    exports.add_argument(
+        "--exports",
+        help="the exports root (default: $QPTD_EXPORTS, else `exports` in the project root)",
+    )
+    keep = argparse.ArgumentParser(add_help=False)
+    keep.add_argument(
+        "--keep",
+        type=_positive,
+        default=keep_versions_default(),
+        help="versions to keep (default: $QPTD_KEEP_VERSIONS, else 5)",
+    )
+
+    sub.add_parser(
+        "crawl",
+        help="crawl the portal: `scrapy crawl qptd` from any folder (same options: -O, -a, -s)",
+    )
 
     p = sub.add_parser("extract", help="print the article item of one stored HTML page")
     p.add_argument("page", help="path of the stored HTML page")
-    p.add_argument("--url", required=True, help="the URL the page was fetched from")
+    p.add_argument("--url", help="the URL the page was fetched from (default: its canonical link)")
     p.add_argument("--crawled-at", help="ISO time to record as crawled_at (default: now, UTC)")
     p.set_defaults(func=cmd_extract)
-
-    replica = sub.add_parser("replica", help="the local replica of the portal")
-    rsub = replica.add_subparsers(dest="replica_command", required=True)
-    p = rsub.add_parser("serve", help="serve the replica on loopback")
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-    p.add_argument("--port", type=int, default=0, help="port (0: a free one)")
-    p.add_argument("--articles", type=int, default=300)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--pagination", choices=["query", "links", "ignored"], default="query")
-    p.add_argument(
-        "--list-layout", choices=["mixed", "type2", "h3_time_news", "news_title"], default="mixed"
-    )
-    p.add_argument("--sitemap", action="store_true", help="serve /sitemap.xml")
-    p.add_argument("--edit-round", type=int, default=0, help="revise articles (round N > 0)")
-    p.add_argument("--edit-every", type=int, default=10, help="revise every K-th article")
-    p.add_argument("--faults", type=float, default=0.0, help="share of pages that fail (0-1)")
-    p.add_argument("--fault-kinds", help="comma-separated kinds (default: all, see faults.py)")
-    p.add_argument(
-        "--fault-max-failures", type=int, default=6, help="a fault heals after 1..N attempts"
-    )
-    p.add_argument("--port-file", help="also write the base URL to this file")
-    p.set_defaults(func=cmd_replica_serve)
-    p = rsub.add_parser("truth", help="write the replica's ground truth as JSON Lines")
-    p.add_argument("--articles", type=int, default=300)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("-o", "--output", default="-")
-    p.set_defaults(func=cmd_replica_truth)
 
     p = sub.add_parser("schema-docs", help="write docs/FIELDS.md from schemas/")
     p.add_argument("-o", "--output", default="docs/FIELDS.md")
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
     p.set_defaults(func=cmd_schema_docs)
 
-    p = sub.add_parser("merge", help="merge crawl output into the dataset (a new version)")
+    p = sub.add_parser(
+        "merge", parents=[exports, keep], help="merge crawl runs into the dataset (a new version)"
+    )
     p.add_argument(
         "runs",
         nargs="*",
-        help="Parquet feeds (`scrapy crawl qptd -O`) or JSON Lines journals; "
-        "default: every journal waiting in EXPORTS/journal/",
+        help="Parquet feeds (`qptd crawl -O`) or journals; default: every run waiting in "
+        "EXPORTS/runs/",
     )
-    p.add_argument("--exports", default="exports", help="the dataset folder")
-    p.add_argument("--run-id", help="version name (default: the current UTC time)")
+    p.add_argument("--version", dest="version", help="version id (default: the newest run's id)")
+    p.add_argument("--include-failed", action="store_true", help="merge runs that failed too")
+    p.add_argument(
+        "--allow-mixed-targets",
+        action="store_true",
+        help="merge runs of another target (e.g. a replica) into this dataset",
+    )
     p.set_defaults(func=cmd_merge)
 
-    p = sub.add_parser("export", help="rebuild the Hugging Face folder (exports/hf)")
-    p.add_argument("--exports", default="exports")
+    p = sub.add_parser("versions", parents=[exports], help="list the kept dataset versions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser(
+        "rollback", parents=[exports, keep], help="make an older kept version current again"
+    )
+    p.add_argument("version", help="a version id from `qptd versions`")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("export", parents=[exports], help="rebuild the Hugging Face folder (hf/)")
     p.add_argument("--note", help="first paragraph of the dataset card")
+    p.add_argument(
+        "--check",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="load the result with datasets.load_dataset before publishing it (default: on)",
+    )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("stats", help="print the dataset's numbers")
-    p.add_argument("--exports", default="exports")
+    p = sub.add_parser("stats", parents=[exports], help="print the dataset's numbers")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("report", help="write an HTML report with charts")
-    p.add_argument("--exports", default="exports")
+    p = sub.add_parser("report", parents=[exports], help="write an HTML report with charts")
     p.add_argument("-o", "--output", help="default: EXPORTS/report.html")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("publish", help="push exports/hf to the Hugging Face Hub")
+    p = sub.add_parser("publish", parents=[exports], help="push hf/ to the Hugging Face Hub")
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
-    p.add_argument("--exports", default="exports")
     p.add_argument("--private", action="store_true")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("retry-failed", help="crawl again the pages listed in failures files")
     p.add_argument("failures", nargs="+", help="failures files (JSON Lines) of earlier crawls")
     p.add_argument("--base-url", help="crawl target (default: the live portal)")
-    p.add_argument("-O", "--output", default="exports/runs/retry.parquet")
+    p.add_argument("-O", "--output", help="also write the articles to this feed file")
     p.add_argument(
         "-s",
         "--setting",
@@ -283,28 +404,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_retry_failed)
 
-    p = sub.add_parser("demo", help="crawl the bundled replica end to end, offline")
-    p.add_argument("--articles", type=int, default=300)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--exports", default="exports")
-    p.add_argument("--quiet", action="store_true", help="less Scrapy log output")
-    p.set_defaults(func=cmd_demo)
+    _add_plugin_commands(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    from .crawl.failures import FailuresFileError
     from .dataset.publish import PublishError
-    from .dataset.store import DatasetError, DatasetLockedError
+    from .dataset.run_files import RunFileError
+    from .dataset.versions import DatasetError, DatasetLockedError
+    from .fileio import OutputWriteError
+    from .runs import RunError
 
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["crawl"]:
+        # Scrapy parses the rest (-O, -o, -a, -s, -L...): `qptd crawl` is `scrapy crawl qptd`.
+        return run_scrapy_crawl(argv[1:])
     try:
+        args = build_parser().parse_args(argv)
         code: int = args.func(args)
+    except BrokenPipeError:
+        # `qptd extract page.html | head`: the reader left; not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except DatasetLockedError as exc:
         print(f"qptd: {exc}", file=sys.stderr)
-        return 3
-    except (ValueError, DatasetError, PublishError) as exc:
+        return EXIT_LOCKED
+    except (
+        DatasetError,
+        RunError,
+        RunFileError,
+        FailuresFileError,
+        PublishError,
+        OutputWriteError,
+        ValueError,
+    ) as exc:
         print(f"qptd: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"qptd: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 

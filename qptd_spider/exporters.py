@@ -1,60 +1,64 @@
 """Parquet feed exporter: ``scrapy crawl qptd -O articles.parquet``.
 
 Registered in ``FEED_EXPORTERS`` under ``parquet``. Rows are buffered and written as one row
-group per ``QPTD_PARQUET_ROW_GROUP_SIZE`` items, so memory does not grow with the crawl.
-The Arrow schema comes from ``schemas/``: timestamps carry their time zone, authors and
-images are lists of structs.
+group per ``row_group_size`` items, so memory does not grow with the crawl. The Arrow schema
+comes from ``schemas/``: timestamps carry their time zone, authors and images are lists of
+structs. The file's metadata names the run that wrote it (``qptd_run_id``), so that merging
+the feed also retires that run's journal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scrapy.crawler import Crawler
 from scrapy.exporters import BaseItemExporter
 
 from .items import item_record
-from .schema import arrow_schema, field_names, timestamp_fields
+from .schema import arrow_schema, rows_to_table
 
 DEFAULT_ROW_GROUP_SIZE = 1000
 DEFAULT_COMPRESSION = "zstd"
+RUN_ID_METADATA = b"qptd_run_id"
 
 
-def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One item as a row for ``pa.Table.from_pylist``: ISO strings become aware datetimes
-    (rows read back from Parquet already hold datetimes and pass through)."""
-    row = {name: item.get(name) for name in field_names()}
-    for name in timestamp_fields():
-        value = row.get(name)
-        if isinstance(value, str) and value:
-            row[name] = datetime.fromisoformat(value)
-        elif not value:
-            row[name] = None
-    return row
-
-
-def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema | None = None) -> pa.Table:
-    """Items (plain dicts) → an Arrow table with the article schema."""
-    return pa.Table.from_pylist([to_arrow_row(r) for r in rows], schema=schema or arrow_schema())
+class ParquetAppendError(OSError):
+    """A Parquet file cannot be appended to (``-o`` on an existing file)."""
 
 
 class ParquetItemExporter(BaseItemExporter):
     """Streams items into a Parquet file, one row group per batch."""
 
-    def __init__(self, file: IO[bytes], **kwargs: Any):
+    def __init__(self, file: IO[bytes], run_id: str | None = None, **kwargs: Any):
         self.row_group_size = int(kwargs.pop("row_group_size", DEFAULT_ROW_GROUP_SIZE))
         self.compression = str(kwargs.pop("compression", DEFAULT_COMPRESSION))
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
-        self.schema = arrow_schema()
+        metadata = {RUN_ID_METADATA: run_id.encode()} if run_id else {}
+        self.schema: pa.Schema = arrow_schema().with_metadata(
+            {**(arrow_schema().metadata or {}), **metadata}
+        )
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self.rows_written = 0
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> Self:
+        from .crawl.run import RunExtension
+
+        ext = crawler.get_extension(RunExtension)
+        return cls(file, run_id=ext.run.run_id if ext is not None else None, **kwargs)
+
     def start_exporting(self) -> None:
+        if self._writer is not None:
+            return
+        position = self.file.tell() if self.file.seekable() else 0
+        if position > 0:
+            raise ParquetAppendError(
+                "cannot append to a Parquet file (-o): it is written whole; use -O to replace it"
+            )
         self._writer = pq.ParquetWriter(
             self.file, self.schema, compression=self.compression, use_dictionary=True
         )
@@ -66,9 +70,11 @@ class ParquetItemExporter(BaseItemExporter):
 
     def finish_exporting(self) -> None:
         self._flush()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        if self._writer is None:
+            self.start_exporting()  # an empty run still gives a readable (empty) file
+        assert self._writer is not None
+        self._writer.close()
+        self._writer = None
 
     def _flush(self) -> None:
         if not self._buffer:

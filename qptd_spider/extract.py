@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from w3lib.url import safe_url_string
+from parsel import Selector
 
-from .items import ArticleItem, item_record
+from .items import item_record
 from .normalize.article import normalize_item
 from .pages import ArticlePage
-from .urls import PortalUrls
+from .urls import PortalUrls, canonicalize_item_urls
 
 
-def canonicalize_item_urls(item: ArticleItem, urls: PortalUrls) -> None:
-    """Article and portal image URLs on the canonical host; every URL percent-encoded."""
-    item.url = urls.canonical(item.url)
-    for image in item.images:
-        src = safe_url_string(image["url"])
-        image["url"] = urls.canonical(src) if urls.is_portal(src) else src
+def canonical_url_of(html: str) -> str | None:
+    """The page's own ``<link rel=canonical>``, if it has one."""
+    href = Selector(text=html).css("link[rel=canonical]::attr(href)").get()
+    return href.strip() if href and href.strip().startswith(("http://", "https://")) else None
 
 
 def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:

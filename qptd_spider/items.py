@@ -33,6 +33,7 @@ class ArticleItem:
     published_at: str | None = None
     published_at_raw: str | None = None
     published_at_precision: str | None = None
+    published_at_source: str | None = None
     category: list[str] = field(default_factory=list)
     category_path: str = ""
     images: list[dict[str, Any]] = field(default_factory=list)
@@ -47,6 +48,8 @@ class ArticleItem:
     first_seen: str | None = None
     last_seen: str | None = None
     revision: int | None = None
+    parser_version: str | None = None
+    warc_record: dict[str, Any] | None = None
 
 
 _ITEM_FIELDS = tuple(f.name for f in fields(ArticleItem))
@@ -66,5 +69,7 @@ def item_record(item: Any) -> dict[str, Any]:
         value = getattr(item, name)
         if type(value) is list:
             value = [dict(v) if type(v) is dict else v for v in value]
+        elif type(value) is dict:
+            value = dict(value)
         record[name] = value
     return record

@@ -8,7 +8,7 @@ computed here from it, so they cannot drift apart silently (tests compare them).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -97,6 +97,25 @@ def arrow_schema() -> pa.Schema:
     )
 
 
+def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One item as a row for ``pa.Table.from_pylist``: ISO strings become aware datetimes
+    (rows read back from Parquet already hold datetimes and pass through)."""
+    row = {name: item.get(name) for name in field_names()}
+    for name in timestamp_fields():
+        value = row.get(name)
+        if isinstance(value, str) and value:
+            row[name] = datetime.fromisoformat(value)
+        elif not value:
+            row[name] = None
+    return row
+
+
+def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema | None = None) -> pa.Table:
+    """Items (plain dicts) → an Arrow table with the article schema."""
+    return pa.Table.from_pylist([to_arrow_row(r) for r in rows], schema=schema or arrow_schema())
+
+
+@cache
 def timestamp_fields() -> frozenset[str]:
     """Top-level fields stored as ISO strings in items and as timestamps in Arrow."""
     return frozenset(

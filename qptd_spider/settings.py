@@ -1,17 +1,38 @@
 """Scrapy settings for qptd. Defaults are polite to the live portal; replica runs raise
-concurrency from the command line (see ``qptd_spider.replica.REPLICA_CRAWL_SETTINGS``)."""
+concurrency from the command line (the test harness's ``REPLICA_CRAWL_SETTINGS``)."""
 
 from qptd_spider import __version__
 
 BOT_NAME = "qptd"
 SPIDER_MODULES = ["qptd_spider.spiders"]
 NEWSPIDER_MODULE = "qptd_spider.spiders"
+COMMANDS_MODULE = "qptd_spider.commands"
 
 # Who we are and how to reach us: the portal's operators should be able to ask us to stop.
 QPTD_CONTACT_URL = "https://github.com/qptd-dataset/qptd"
 USER_AGENT = f"qptd/{__version__} (research crawler; +{QPTD_CONTACT_URL})"
 
-# Politeness for the live site.
+# -- where things go ------------------------------------------------------------------------
+# The exports root (dataset, runs, crawl state, archive); empty: `exports` in the project
+# root (the folder with scrapy.cfg), and `exports/<target>` for a target other than the
+# live portal. See qptd_spider/layout.py.
+QPTD_EXPORTS = ""
+# The crawl target (set from `-a base_url=...` by the spider) and the canonical scheme and
+# host of exported URLs, whatever host was crawled.
+QPTD_BASE_URL = ""
+QPTD_CANONICAL_BASE = "https://quocphongthudo.vn"
+# A run's files live in runs/<run id>/; these settings put one elsewhere (empty: there).
+QPTD_RUN_ID = ""  # empty: the start time, e.g. 20261125T181500123456Z
+QPTD_STATE_FILE = ""  # empty: crawl-state.sqlite in the exports root
+QPTD_JOURNAL_DIR = ""  # a folder: the journal is then <folder>/<run id>.jsonl
+QPTD_FAILURES_FILE = ""
+QPTD_REJECTS_FILE = ""
+QPTD_REPORT_FILE = ""
+QPTD_STATS_FILE = ""
+# `scrapy parse`, `check` and `shell` set this: nothing is written or remembered.
+QPTD_DRY_RUN = False
+
+# -- politeness for the live site ------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -20,23 +41,33 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+
+# -- faults and limits ------------------------------------------------------------------------
 RETRY_ENABLED = True
-RETRY_TIMES = 4
+RETRY_TIMES = 4  # retries after the first attempt: 5 attempts in all
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Retries wait: Retry-After when the server gives it, else exponential backoff with jitter.
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "qptd_spider.middlewares.BackoffRetryMiddleware": 550,
-    "qptd_spider.middlewares.PortalOnlyMiddleware": 50,
-}
+# Retries wait: Retry-After when the server gives it (at most QPTD_RETRY_BACKOFF_MAX), else
+# exponential backoff with jitter; one page gets at most QPTD_URL_TIME_BUDGET seconds.
 QPTD_RETRY_BACKOFF_BASE = 1.0
 QPTD_RETRY_BACKOFF_MAX = 60.0
-# Pages that could not be crawled (JSON Lines); empty: beside the first local feed.
-QPTD_FAILURES_FILE = ""
+QPTD_URL_TIME_BUDGET = 300.0
 DOWNLOAD_TIMEOUT = 60
 # Article pages are small; anything this large is not an article page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A hostile or broken site must not keep a crawl going for ever or fill the memory: each
+# limit hit is logged, counted in the report and fails the health check.
+QPTD_MAX_LIST_PAGES = 5000  # list pages per category
+QPTD_MAX_LINKS_PER_PAGE = 200  # links of one kind taken from one page
+QPTD_MAX_REQUESTS = 2_000_000  # requests per crawl (0: no limit)
+MEMUSAGE_ENABLED = True
+MEMUSAGE_WARNING_MB = 1024
+MEMUSAGE_LIMIT_MB = 2048
+# A page that failed is fetched first by the next crawls, until it failed in this many.
+QPTD_FAILURE_RETRY_RUNS = 3
+
+# -- performance ------------------------------------------------------------------------------
 # Scrapy starts this many asyncio workers for the output of every callback; a page of this
 # portal yields at most one item and a few dozen requests, and the default (100) costs
 # ~100 tasks per response.
@@ -45,51 +76,57 @@ CONCURRENT_ITEMS = 8
 # generator, often once per response because its cache is keyed by bound method; a test
 # runs the same check on every callback of the spider instead (tests/test_spider.py).
 WARN_ON_GENERATOR_RETURN_VALUE = False
-COOKIES_ENABLED = False
+
+# -- consoles: off (enable them only on a machine you trust) -------------------------------
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 runs an HTTP endpoint that executes Python code sent to it, and leaves its
+# token files behind after a kill. `-s REMOTE_CONTROL_ENABLED=True` turns it on.
+REMOTE_CONTROL_ENABLED = False
 
-# Where exported articles go: `scrapy crawl qptd -O out.parquet` picks the Parquet exporter.
-FEED_EXPORTERS = {"parquet": "qptd_spider.exporters.ParquetItemExporter"}
-FEED_EXPORT_ENCODING = "utf-8"
-
-# Canonical scheme and host of exported URLs, whatever host was crawled.
-QPTD_CANONICAL_BASE = "https://quocphongthudo.vn"
-# Rejected items (JSON Lines); empty: beside the first local feed, else exports/.
-QPTD_REJECTS_FILE = ""
-# Incremental crawls: state of what was fetched and merged (empty: every crawl is full).
-QPTD_STATE_FILE = "exports/crawl-state.sqlite"
-# Articles younger than this are re-checked (conditional requests) even when merged.
-QPTD_RECHECK_DAYS = 7
-# Every valid item is also appended to <journal dir>/<run id>.jsonl (survives a hard kill);
-# `qptd merge` without arguments merges the journals waiting there. Empty: no journal.
-QPTD_JOURNAL_DIR = "exports/journal"
-QPTD_RUN_ID = ""  # empty: the start time, e.g. 20261125T181500123456Z
-# Crawl stats as JSON at the end of the crawl; empty: not written.
-QPTD_STATS_FILE = ""
-
+# -- components -------------------------------------------------------------------------------
+SCHEDULER = "qptd_spider.crawl.scheduler.ResumeSafeScheduler"
+DOWNLOADER_MIDDLEWARES = {
+    "qptd_spider.crawl.contracts.StoredPageMiddleware": 40,
+    "qptd_spider.crawl.middlewares.PortalOnlyMiddleware": 50,
+    "qptd_spider.crawl.middlewares.RequestLimitMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "qptd_spider.crawl.middlewares.BackoffRetryMiddleware": 550,
+}
+SPIDER_MIDDLEWARES = {
+    "qptd_spider.crawl.spidermiddlewares.ParseErrorMiddleware": 50,
+    "qptd_spider.crawl.spidermiddlewares.ProvenanceMiddleware": 60,
+}
+SPIDER_CONTRACTS = {"qptd_spider.crawl.contracts.StoredPageContract": 10}
 ITEM_PIPELINES = {
-    "qptd_spider.pipelines.TextNormalizationPipeline": 100,
-    "qptd_spider.pipelines.DateNormalizationPipeline": 200,
-    "qptd_spider.pipelines.SignaturePipeline": 300,
-    "qptd_spider.pipelines.ContentHashPipeline": 800,
-    "qptd_spider.pipelines.ValidationPipeline": 900,
-    "qptd_spider.pipelines.JournalPipeline": 920,
-    "qptd_spider.monitoring.FillRatePipeline": 950,
+    "qptd_spider.crawl.pipelines.TextNormalizationPipeline": 100,
+    "qptd_spider.crawl.pipelines.DateNormalizationPipeline": 200,
+    "qptd_spider.crawl.pipelines.SignaturePipeline": 300,
+    "qptd_spider.crawl.pipelines.ContentHashPipeline": 800,
+    "qptd_spider.crawl.pipelines.ValidationPipeline": 900,
+    "qptd_spider.crawl.pipelines.JournalPipeline": 920,
+    "qptd_spider.crawl.pipelines.FillRatePipeline": 950,
 }
 EXTENSIONS = {
-    "qptd_spider.extensions.StatsFileExtension": 500,
-    "qptd_spider.monitoring.CrawlReportExtension": 510,
-    "qptd_spider.distributed.RedisIdleExtension": 520,
+    # Feeds that cannot be written stop the crawl (Scrapy's own only logs it).
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "qptd_spider.crawl.feeds.SafeFeedExporter": 0,
+    "qptd_spider.crawl.run.RunExtension": 500,
 }
-# Distributed crawls: set QPTD_REDIS_URL (e.g. redis://host:6379/0) on every worker.
-ADDONS = {"qptd_spider.distributed.RedisAddon": 0}
+# Distributed crawls: set QPTD_REDIS_URL (e.g. redis://host:6379/0) on every worker
+# (needs `pip install 'qptd[distributed]'`).
+ADDONS = {"qptd_spider.crawl.distributed.RedisAddon": 0}
 QPTD_REDIS_URL = ""
 QPTD_REDIS_CRAWL_ID = "default"
 QPTD_REDIS_IDLE_SECONDS = 15
-COMMANDS_MODULE = "qptd_spider.commands"
 
-# Health checks of the crawl report; a failed one makes `scrapy crawl` exit with status 3.
-QPTD_REPORT_FILE = ""  # empty: beside the first local feed, as <name>.report.json
+# `scrapy crawl qptd -O out.parquet` picks the Parquet exporter.
+FEED_EXPORTERS = {"parquet": "qptd_spider.exporters.ParquetItemExporter"}
+FEED_EXPORT_ENCODING = "utf-8"
+
+# -- incremental crawls and health checks ---------------------------------------------------
+# Articles younger than this are re-checked (conditional requests) even when merged.
+QPTD_RECHECK_DAYS = 7
+# A failed check makes `scrapy crawl` exit with status 3 and holds the run back from merge.
 QPTD_HEALTH_MIN_ARTICLES_FOUND = 1
 QPTD_HEALTH_MIN_SAMPLE = 20  # rates are judged only on at least this many exported articles
 QPTD_HEALTH_MIN_TITLE_DATE_RATE = 0.9

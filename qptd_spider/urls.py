@@ -8,12 +8,17 @@ listed under two categories, or linked through two hosts, is one article.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, url_query_cleaner
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 DEFAULT_BASE_URL = "https://quocphongthudo.vn"
 PORTAL_HOSTS = frozenset({"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn"})
@@ -35,11 +40,30 @@ def _bare_host(netloc: str) -> str:
     return host.removeprefix("www.")
 
 
+def _is_loopback(host: str) -> bool:
+    """``host`` (``name[:port]`` or ``[v6]:port``) is this machine."""
+    if host.startswith("["):
+        name = host[1:].split("]", 1)[0]
+    else:
+        name = host.rsplit(":", 1)[0] if ":" in host else host
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class PortalUrls:
     """Maps URLs between the crawl target (live portal or a replica) and the canonical form.
 
     ``base_url`` is where requests go; ``canonical_base`` is the scheme and host that
     exported URLs carry, so datasets from different runs and hosts share one key.
+
+    Links to any of the portal's host names are the portal's links, and are fetched from the
+    target. Requests themselves (redirects included) go only to the target: for the live
+    portal any of its host names, for a replica or a mirror that one host, never the live
+    portal.
     """
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, canonical_base: str | None = None):
@@ -51,8 +75,42 @@ class PortalUrls:
         canonical = urlsplit((canonical_base or self.base_url).rstrip("/"))
         self.canonical_base = urlunsplit((canonical.scheme, canonical.netloc.lower(), "", "", ""))
         self.allowed_hosts = frozenset(PORTAL_HOSTS | {self._target_host})
+        self.is_live = self._target_host in PORTAL_HOSTS
+        # Hosts a request may go to (redirects too).
+        self.fetch_hosts = PORTAL_HOSTS if self.is_live else frozenset({self._target_host})
         self._to_fetch = lru_cache(maxsize=URL_CACHE_SIZE)(self._to_fetch_uncached)
         self._canonical = lru_cache(maxsize=URL_CACHE_SIZE)(self._canonical_uncached)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> PortalUrls:
+        """The crawl target of a crawl's settings (``QPTD_BASE_URL``, ``QPTD_CANONICAL_BASE``)."""
+        return cls(
+            settings.get("QPTD_BASE_URL") or DEFAULT_BASE_URL,
+            settings.get("QPTD_CANONICAL_BASE") or None,
+        )
+
+    @property
+    def target_id(self) -> str:
+        """What a dataset's rows come from: ``portal`` (the live site, any alias),
+        ``replica`` (a site on this machine), or the host of another target."""
+        if self.is_live:
+            return "portal"
+        if _is_loopback(self._target_host):
+            return "replica"
+        return self._target_host.replace(":", "_")
+
+    def describe(self) -> dict[str, Any]:
+        """The target, as run records and manifests keep it."""
+        return {
+            "id": self.target_id,
+            "base_url": self.base_url,
+            "canonical_base": self.canonical_base,
+            "live": self.is_live,
+        }
+
+    def may_fetch(self, url: str) -> bool:
+        """True when a request to ``url`` stays on the crawl target."""
+        return _bare_host(urlsplit(url).netloc) in self.fetch_hosts
 
     def is_portal(self, url: str) -> bool:
         """True when ``url`` points at the portal (any alias) or the crawl target."""
@@ -89,6 +147,14 @@ class PortalUrls:
     def _canonical_uncached(self, url: str) -> str:
         path, query = self.normalized_path(url)
         return f"{self.canonical_base}{path}" + (f"?{query}" if query else "")
+
+
+def canonicalize_item_urls(item: Any, urls: PortalUrls) -> None:
+    """Article and portal image URLs on the canonical host; every URL percent-encoded."""
+    item.url = urls.canonical(item.url)
+    for image in item.images:
+        src = safe_url_string(image["url"])
+        image["url"] = urls.canonical(src) if urls.is_portal(src) else src
 
 
 @lru_cache(maxsize=URL_CACHE_SIZE)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qptd_spider.replica import Portal, ReplicaServer, Variants
+from qptd_harness.replica import Portal, ReplicaServer, Variants
 
 # Hugging Face libraries: no network, and a cache of the test run's own, not the user's.
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="qptd-hf-home-"))
@@ -27,17 +27,24 @@ StartReplica = Callable[..., ReplicaServer]
 
 
 def isolated_crawl_settings(directory: Path, name: str = "crawl") -> dict[str, str]:
-    """Replica crawl settings whose state, journal, stats and report live in ``directory``
-    (the defaults point at the repository's exports/, which tests must never touch)."""
-    from qptd_spider.replica import REPLICA_CRAWL_SETTINGS
+    """Replica crawl settings with an exports root of their own, ``directory/<name>``
+    (the defaults point at the repository's exports/, which tests must never touch), and the
+    crawl's stats in ``directory/<name>.stats.json``."""
+    from qptd_harness.replica import REPLICA_CRAWL_SETTINGS
 
     return {
         **REPLICA_CRAWL_SETTINGS,
         "LOG_LEVEL": "WARNING",
-        "QPTD_STATE_FILE": str(directory / f"{name}.state.sqlite"),
-        "QPTD_JOURNAL_DIR": str(directory / f"{name}.journal"),
+        "QPTD_EXPORTS": str(directory / name),
         "QPTD_STATS_FILE": str(directory / f"{name}.stats.json"),
     }
+
+
+def latest_run_file(exports: Path, name: str = "report.json") -> dict[str, object]:
+    """A file of the newest run of an exports root (its report, record or stats)."""
+    runs = sorted(p for p in (exports / "runs").iterdir() if p.is_dir())
+    loaded: dict[str, object] = json.loads((runs[-1] / name).read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture

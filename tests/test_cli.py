@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from qptd_spider import __version__
 from qptd_spider.cli import main
+from qptd_spider.parser_version import parser_version
 from tests.conftest import MANIFEST, PAGES, page_expected
 
 NAME = "handwritten-two-line-signature-mixed-tones"
@@ -29,7 +31,55 @@ def test_extract_prints_the_item_as_utf8_json(capsys: pytest.CaptureFixture[str]
     assert code == 0
     out = capsys.readouterr().out
     assert "Trần Quang Hùng" in out  # not ASCII-escaped
-    assert json.loads(out) == page_expected(NAME)
+    printed = json.loads(out)
+    assert printed.pop("parser_version") == parser_version()
+    assert printed == page_expected(NAME)
+
+
+def test_extract_takes_the_url_from_the_canonical_link(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "replica-000-rank-caps-comma-position"
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    assert 'rel="canonical"' in html
+    assert main(["extract", str(PAGES / f"{name}.html")]) == 0
+    assert json.loads(capsys.readouterr().out)["url"] == page_expected(name)["url"]
+
+
+def test_extract_without_any_url_says_what_to_give(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        (PAGES / f"{NAME}.html").read_text(encoding="utf-8").replace('rel="canonical"', 'rel="x"'),
+        encoding="utf-8",
+    )
+    assert main(["extract", str(page)]) == 2
+    assert "give the URL it came from with --url" in capsys.readouterr().err
+
+
+def test_extract_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`qptd extract page.html | head -1` must not end in a BrokenPipeError traceback."""
+    name = "replica-000-rank-caps-comma-position"
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    # A long page: the output must outgrow the pipe's buffer for the reader to cut it.
+    paragraph = "<p>" + "Đoạn văn rất dài của bài báo thử nghiệm. " * 40 + "</p>"
+    long_page = tmp_path / "long.html"
+    long_page.write_text(html.replace("</p>", "</p>" + paragraph * 3, 200), encoding="utf-8")
+    done = subprocess.run(
+        f"{sys.executable} -m qptd_spider.cli extract {long_page} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.strip() == "{"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "qptd_spider.cli", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"qptd {__version__}"
 
 
 def test_extract_on_a_soft_404_says_so(capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,3 +129,8 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     assert len(datasets.load_dataset(str(tmp_path / "hf"), split="train")) == 40
     assert (tmp_path / "report.html").exists()
+    # The demo's card says its data are synthetic; the run behind it came from the replica.
+    card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
+    assert "Demo data" in card
+    [run] = [p for p in (tmp_path / "runs").iterdir()]
+    assert json.loads((run / "run.json").read_text(encoding="utf-8"))["target"]["id"] == "replica"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,18 +19,22 @@ import pyarrow.parquet as pq
 import pytest
 
 from qptd_spider.cli import main
-from qptd_spider.dataset import store
+from qptd_spider.dataset import merge_files
+from qptd_spider.dataset import run_files as run_files_module
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.stats import version_stats
-from qptd_spider.dataset.store import (
+from qptd_spider.dataset.versions import (
     DatasetError,
     DatasetLockedError,
     current_version,
-    merge_run,
+    list_versions,
+    load_manifest,
     read_dataset,
+    rollback,
     writer_lock,
 )
 from qptd_spider.exporters import ParquetItemExporter
+from qptd_spider.layout import ExportsLayout
 from qptd_spider.normalize.article import content_hash
 from qptd_spider.schema import field_names
 from tests.conftest import ARTICLE_FIXTURES, page_expected
@@ -53,12 +58,23 @@ def write_run(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def write_journal(path: Path, rows: list[dict[str, Any]], tail: bytes = b"") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
+    path.write_bytes(lines + tail)
+    return path
+
+
+def layout_at(root: Path) -> ExportsLayout:
+    return ExportsLayout(root)
+
+
 def test_round_trip_items_to_parquet_to_datasets(tmp_path: Path) -> None:
     originals = items()
     originals[0]["authors"] = []  # empty lists and null authors survive too
     originals[0]["author"] = None
-    merge_run(tmp_path, [write_run(tmp_path / "runs" / "a.parquet", originals)])
-    hf = export_hf(tmp_path)
+    merge_files(tmp_path, [write_run(tmp_path / "runs" / "a.parquet", originals)])
+    hf = export_hf(layout_at(tmp_path), check=True)
     for ds in (
         datasets.load_dataset(str(hf.folder), split="train"),
         datasets.load_dataset(
@@ -83,6 +99,7 @@ def test_round_trip_items_to_parquet_to_datasets(tmp_path: Path) -> None:
                 "position",
                 "source",
                 "signature_raw",
+                "published_at_source",
             ):
                 assert row[key] == item[key], key
             if item["published_at"]:
@@ -100,24 +117,29 @@ def _changed(
     out.update(fields)
     if body is not None:
         out["body"] = body
-    if body is not None or fields:
-        out["content_hash"] = content_hash(out)
+    out["content_hash"] = content_hash(out)
     return out
 
 
 def test_merge_adds_updates_and_keeps_unchanged(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
     first = items()
-    r1 = merge_run(tmp_path, [write_run(tmp_path / "r1.parquet", first[:10])], run_id="v1")
+    r1 = merge_files(tmp_path, [write_run(tmp_path / "r1.parquet", first[:10])], "v1")
     assert (r1.added, r1.updated, r1.unchanged, r1.total) == (10, 0, 0, 10)
+    v1_rows = {r["url"]: r for r in read_dataset(layout).to_pylist()}
     later = "2026-02-01T00:00:00+00:00"
     second = [_changed(first[0], later, body="Nội dung đã sửa.")]  # changed text
-    second += [_changed(x, later) for x in first[1:10]]  # same text, seen again
+    second += [_changed(first[1], later, position="Chính ủy Sư đoàn 301")]  # changed metadata
+    second += [_changed(x, later) for x in first[2:10]]  # same text, seen again
     second += [_changed(x, later) for x in first[10:]]  # new
     second.append(_changed(first[0], "2026-01-31T00:00:00+00:00"))  # an older duplicate
-    r2 = merge_run(tmp_path, [write_run(tmp_path / "r2.parquet", second)], run_id="v2")
-    assert (r2.added, r2.updated, r2.unchanged) == (len(first) - 10, 1, 9)
+    r2 = merge_files(tmp_path, [write_run(tmp_path / "r2.parquet", second)], "v2")
+    assert (r2.added, r2.updated, r2.unchanged) == (len(first) - 10, 2, 8)
     assert r2.duplicates_in_run == 1
-    table = read_dataset(tmp_path)
+    assert r2.changes == {"content_hash": 1, "position": 1}
+    assert [e["url"] for e in r2.examples["position"]] == [first[1]["url"]]
+    assert r2.examples["position"][0]["new"] == "Chính ủy Sư đoàn 301"
+    table = read_dataset(layout)
     assert table.num_rows == len(first)
     rows = {r["url"]: r for r in table.to_pylist()}
     assert Counter(table.column("url").to_pylist()).most_common(1)[0][1] == 1
@@ -126,21 +148,91 @@ def test_merge_adds_updates_and_keeps_unchanged(tmp_path: Path) -> None:
     assert edited["revision"] == 2
     assert edited["first_seen"].isoformat() == first[0]["crawled_at"]
     assert edited["last_seen"].isoformat() == later
-    assert rows[first[1]["url"]]["revision"] == 1
-    manifest = json.loads((current_version(tmp_path) / "_manifest.json").read_text("utf-8"))
-    assert manifest["run_id"] == "v2" and manifest["previous_version"] == "v1"
-    assert manifest["updated"] == 1 and sum(manifest["files"].values()) == len(first)
+    assert rows[first[1]["url"]]["revision"] == 2  # metadata changes are revisions too
+    # An unchanged row stays as it was, but for last_seen, which moved forward.
+    same = rows[first[2]["url"]]
+    assert same["last_seen"].isoformat() == later
+    assert {k: v for k, v in same.items() if k != "last_seen"} == {
+        k: v for k, v in v1_rows[first[2]["url"]].items() if k != "last_seen"
+    }
+    manifest = load_manifest(current_version(layout))  # type: ignore[arg-type]
+    assert manifest["version"] == "v2" and manifest["previous_version"] == "v1"
+    assert manifest["updated"] == 2 and sum(manifest["files"].values()) == len(first)
     # The first version is still there, whole: a named version can be reloaded.
     assert pq.read_table(tmp_path / "versions" / "v1" / "year=2025" / "part-0.parquet").num_rows
 
 
+def test_per_url_the_newest_crawl_wins_whatever_the_merge_order(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    base = items()[:3]
+    march = [
+        _changed(r, "2026-03-01T00:00:00+00:00", body=f"Bản tháng ba {k}.")
+        for k, r in enumerate(base)
+    ]
+    february = [
+        _changed(r, "2026-02-01T00:00:00+00:00", body=f"Bản tháng hai {k}.")
+        for k, r in enumerate(base)
+    ]
+    extra = _changed(items()[3], "2026-02-01T00:00:00+00:00")  # only the older run has it
+    merge_files(tmp_path, [write_run(tmp_path / "march.parquet", march)], "march")
+    before = {r["url"]: r for r in read_dataset(layout).to_pylist()}
+    result = merge_files(
+        tmp_path, [write_run(tmp_path / "february.parquet", [*february, extra])], "february"
+    )
+    assert (result.added, result.updated, result.unchanged, result.stale) == (1, 0, 0, 3)
+    after = {r["url"]: r for r in read_dataset(layout).to_pylist()}
+    for url, row in before.items():
+        assert after[url] == row  # body, last_seen and revision untouched
+    assert after[extra["url"]]["body"] == extra["body"]  # an older run still adds what is new
+
+
+def test_last_seen_never_moves_back(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    row, other = items()[:2]
+
+    def run(name: str, when: str, *extra: dict[str, Any]) -> Path:
+        return write_run(tmp_path / f"{name}.parquet", [_changed(row, when), *extra])
+
+    merge_files(tmp_path, [run("a", "2026-01-01T00:00:00+00:00")])
+    # A merge that only sees the article again makes no version, so it moves nothing.
+    assert merge_files(tmp_path, [run("b", "2026-02-01T00:00:00+00:00")]).version is None
+    # One that adds another article makes a version: last_seen moves forward ...
+    merge_files(tmp_path, [run("c", "2026-03-01T00:00:00+00:00", other)])
+    # ... and an older crawl merged after it never moves it back.
+    merge_files(
+        tmp_path,
+        [run("d", "2026-02-15T00:00:00+00:00", _changed(items()[2], "2026-02-15T00:00:00+00:00"))],
+    )
+    stored = {r["url"]: r for r in read_dataset(layout).to_pylist()}[row["url"]]
+    assert stored["last_seen"].isoformat() == "2026-03-01T00:00:00+00:00"
+    assert stored["crawled_at"].isoformat() == "2026-01-01T00:00:00+00:00"
+    assert stored["revision"] == 1
+
+
+def test_a_merge_that_changes_nothing_makes_no_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = layout_at(tmp_path)
+    run = write_run(tmp_path / "a.parquet", items())
+    merge_files(tmp_path, [run], "v1")
+    again = merge_files(tmp_path, [run])
+    assert again.version is None and again.unchanged == len(items())
+    assert [m["version"] for m in list_versions(layout)] == ["v1"]
+    assert main(["merge", str(run), "--exports", str(tmp_path)]) == 0
+    assert "no new version" in capsys.readouterr().out
+    empty = write_journal(tmp_path / "empty.jsonl", [])
+    assert merge_files(tmp_path, [empty, write_run(tmp_path / "b.parquet", [])]).version is None
+    assert read_dataset(layout).num_rows == len(items())
+
+
 def test_an_article_whose_year_changed_moves_partition(tmp_path: Path) -> None:
     item = items()[0]
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", [item])])
-    moved = copy.deepcopy(item)
-    moved["published_at"] = "2019-01-02T03:04:05+07:00"
-    merge_run(tmp_path, [write_run(tmp_path / "b.parquet", [moved])])
-    table = read_dataset(tmp_path)
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [item])])
+    moved = _changed(item, "2026-02-01T00:00:00+00:00", published_at="2019-01-02T03:04:05+07:00")
+    result = merge_files(tmp_path, [write_run(tmp_path / "b.parquet", [moved])])
+    assert result.changes == {"published_at": 1}
+    assert result.examples["published_at"][0]["old"].startswith(item["published_at"][:10])
+    table = read_dataset(layout_at(tmp_path))
     assert table.num_rows == 1
     assert table.column("published_at").to_pylist()[0].year == 2019
 
@@ -150,8 +242,9 @@ def test_unchanged_years_are_shared_not_copied(tmp_path: Path) -> None:
     old = copy.deepcopy(rows[0])
     old["url"] = "https://quocphongthudo.vn/quoc-te/cu.html"
     old["published_at"] = "2015-05-05T05:05:05+07:00"
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", [*rows, old])], run_id="v1")
-    merge_run(tmp_path, [write_run(tmp_path / "b.parquet", rows[:1])], run_id="v2")
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [*rows, old])], "v1")
+    newer = _changed(rows[0], "2026-05-01T00:00:00+00:00", body="Sửa.")
+    merge_files(tmp_path, [write_run(tmp_path / "b.parquet", [newer])], "v2")
     v1 = tmp_path / "versions" / "v1" / "year=2015" / "part-0.parquet"
     v2 = tmp_path / "versions" / "v2" / "year=2015" / "part-0.parquet"
     assert v1.stat().st_ino == v2.stat().st_ino
@@ -161,39 +254,101 @@ def test_a_second_writer_is_refused_with_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = write_run(tmp_path / "a.parquet", items())
-    with writer_lock(tmp_path):
+    with writer_lock(layout_at(tmp_path)):
         with pytest.raises(DatasetLockedError, match="being written by another process"):
-            merge_run(tmp_path, [run])
+            merge_files(tmp_path, [run])
         assert main(["merge", str(run), "--exports", str(tmp_path)]) == 3
         assert "being written by another process" in capsys.readouterr().err
-    assert merge_run(tmp_path, [run]).added == len(items())
+    assert merge_files(tmp_path, [run]).added == len(items())
 
 
 def test_bad_run_files_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="does not exist"):
-        merge_run(tmp_path, [tmp_path / "missing.parquet"])
+        merge_files(tmp_path, [tmp_path / "missing.parquet"])
     bogus = tmp_path / "bogus.parquet"
     bogus.write_text("not parquet", encoding="utf-8")
-    with pytest.raises(DatasetError, match="not a readable article Parquet"):
-        merge_run(tmp_path, [write_run(tmp_path / "good.parquet", items()), bogus])
-    assert current_version(tmp_path) is None
+    with pytest.raises(ValueError, match=r"bogus\.parquet is not a Parquet file"):
+        merge_files(tmp_path, [write_run(tmp_path / "good.parquet", items()), bogus])
+    assert current_version(layout_at(tmp_path)) is None
     assert list((tmp_path / "versions").iterdir()) == []  # no half-built version left
     with pytest.raises(DatasetError, match="no dataset"):
-        export_hf(tmp_path)
+        export_hf(layout_at(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{"url": "https://x.vn/a.html", "crawled_at": "2026-01-01T00:00:00+00:00"}\n'
+            b"[1, 2]\n{}\n",
+            r"line 2: a JSON list, not an object",
+        ),
+        (b'{"url": "https://x.vn/a.html", "crawled_at": null}\n', r"line 1: crawled_at is missing"),
+        (
+            b'{"url": "https://x.vn/a.html", "crawled_at": "yesterday"}\n',
+            r"line 1: crawled_at 'yesterday' is not an ISO time",
+        ),
+        (b'not json\n{"url": 1}\n', r"line 1: not valid JSON"),
+    ],
+)
+def test_journal_lines_that_are_not_articles_name_their_file_and_line(
+    tmp_path: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "bad.jsonl"
+    journal.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        merge_files(tmp_path / "exports", [journal])
+    assert main(["merge", str(journal), "--exports", str(tmp_path / "exports")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.jsonl" in err and "Traceback" not in err
+
+
+def test_a_parquet_file_of_another_schema_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow as pa
+
+    other = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "name": ["a", "b"]}), other)
+    assert main(["merge", str(other), "--exports", str(tmp_path / "exports")]) == 2
+    err = capsys.readouterr().err
+    assert "other.parquet is not a qptd article file" in err and "lacks url, crawled_at" in err
+
+
+@pytest.mark.parametrize("cut", range(1, 12))
+def test_a_journal_cut_anywhere_in_its_last_line_merges_what_is_whole(
+    tmp_path: Path, cut: int
+) -> None:
+    rows = items()[:3]
+    whole = json.dumps(rows[2], ensure_ascii=False).encode()
+    # Cut inside the first multi-byte letters of the title too (UTF-8 "Đ" is 2 bytes).
+    start = whole.index(rows[2]["title"][:3].encode())
+    journal = write_journal(tmp_path / "j.jsonl", rows[:2], tail=whole[: start + cut])
+    result = merge_files(tmp_path / "exports", [journal])
+    assert (result.added, result.torn_journal_lines) == (2, 1)
+
+
+def test_a_broken_line_in_the_middle_is_an_error_not_a_torn_line(tmp_path: Path) -> None:
+    rows = items()[:2]
+    good = [json.dumps(r, ensure_ascii=False).encode() for r in rows]
+    journal = tmp_path / "j.jsonl"
+    journal.write_bytes(good[0][:40] + b"\n" + good[1] + b"\n")
+    with pytest.raises(ValueError, match=r"j\.jsonl, line 1: not valid JSON"):
+        merge_files(tmp_path / "exports", [journal])
 
 
 _KILLED_WRITER = """
 import sys
-from pathlib import Path
-from qptd_spider.dataset.store import merge_run
-merge_run(Path(sys.argv[1]), [Path(sys.argv[2])])
+from qptd_spider.dataset import merge_files
+merge_files(sys.argv[1], [sys.argv[2]])
 """
 
 
 def test_a_writer_killed_mid_merge_leaves_the_previous_dataset_whole(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
     base = items()
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", base)])
-    before = read_dataset(tmp_path).num_rows
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", base)])
+    before = read_dataset(layout).num_rows
     big = []
     template = base[0]
     for k in range(30000):  # big enough that the merge takes a while
@@ -216,7 +371,7 @@ def test_a_writer_killed_mid_merge_leaves_the_previous_dataset_whole(tmp_path: P
             time.sleep(float(when))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        table = read_dataset(tmp_path)  # must load whole, whatever the moment of the kill
+        table = read_dataset(layout)  # must load whole, whatever the moment of the kill
         urls = table.column("url").to_pylist()
         assert len(urls) == len(set(urls))
         datasets.load_dataset(
@@ -229,9 +384,82 @@ def test_a_writer_killed_mid_merge_leaves_the_previous_dataset_whole(tmp_path: P
         assert kill_writer(delay) in (before, before + len(big))
 
 
+# -- a dataset link that does not resolve ----------------------------------------------------
+
+
+def _two_versions(root: Path) -> None:
+    merge_files(root, [write_run(root / "a.parquet", items()[:3])], "v1")
+    merge_files(root, [write_run(root / "b.parquet", items()[3:6])], "v2")
+
+
+@pytest.mark.parametrize("breakage", ["missing_version", "outside", "real_folder", "no_link"])
+def test_a_broken_dataset_link_is_refused_never_taken_for_a_new_dataset(
+    tmp_path: Path, breakage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "exports"
+    _two_versions(root)
+    link = root / "dataset"
+    link.unlink()
+    if breakage == "missing_version":
+        link.symlink_to("versions/v9")
+    elif breakage == "outside":
+        link.symlink_to("/etc")
+    elif breakage == "real_folder":
+        link.mkdir()
+    run = write_run(tmp_path / "c.parquet", items()[6:])
+    for _ in range(6):  # five merges later, the real data must still be there
+        with pytest.raises(DatasetError):
+            merge_files(root, [run])
+    assert (root / "versions" / "v1").is_dir() and (root / "versions" / "v2").is_dir()
+    assert main(["stats", "--exports", str(root)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "dataset" in captured.err
+    assert main(["report", "--exports", str(root)]) == 2
+    assert not (root / "report.html").exists()
+    if breakage != "real_folder":
+        # The repair: point the link at a kept version again.
+        assert main(["rollback", "v2", "--exports", str(root)]) == 0
+        assert read_dataset(layout_at(root)).num_rows == 6
+
+
+def test_pruning_keeps_the_newest_by_merge_time_and_the_current_one(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()
+    # Version names that sort before the others must not be the first to go.
+    names = ["20260101T0000Z", "0-hotfix", "20260301T0000Z", "20260401T0000Z"]
+    for k, name in enumerate(names):
+        row = _changed(rows[0], f"2026-0{k + 1}-02T00:00:00+00:00", body=f"Bản {k}.")
+        merge_files(tmp_path, [write_run(tmp_path / f"{k}.parquet", [row])], name, keep_versions=2)
+    kept = sorted(p.name for p in layout.versions.iterdir() if not p.name.startswith("."))
+    # The two newest by merge time; the previous one is the current one's base.
+    assert kept == sorted(["20260301T0000Z", "20260401T0000Z"])
+    assert current_version(layout).name == "20260401T0000Z"  # type: ignore[union-attr]
+
+
+def test_versions_can_be_listed_and_rolled_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = layout_at(tmp_path)
+    _two_versions(tmp_path)
+    assert main(["versions", "--exports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.lstrip("* ").split()[0] for line in out] == ["v1", "v2"]
+    assert out[1].startswith("*")
+    manifest = rollback(layout, "v1", keep=5)
+    assert manifest["kind"] == "rollback" and manifest["rolled_back_to"] == "v1"
+    assert manifest["previous_version"] == "v2"
+    ds = datasets.load_dataset(
+        "parquet", data_files=str(tmp_path / "dataset" / "year=*" / "*.parquet"), split="train"
+    )
+    assert sorted(ds["url"]) == sorted(r["url"] for r in items()[:3])
+    with pytest.raises(DatasetError, match="no version 'v9'"):
+        rollback(layout, "v9", keep=5)
+    assert main(["rollback", "nope", "--exports", str(tmp_path)]) == 2
+
+
 def test_card_is_generated_from_schema_and_data(tmp_path: Path) -> None:
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
-    hf = export_hf(tmp_path, note="Ghi chú thử nghiệm.")
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    hf = export_hf(layout_at(tmp_path), note="Ghi chú thử nghiệm.")
     card = (hf.folder / "README.md").read_text(encoding="utf-8")
     header = card.split("---\n")[1]
     import yaml
@@ -251,26 +479,54 @@ def test_card_is_generated_from_schema_and_data(tmp_path: Path) -> None:
 
 
 def test_stats_and_report_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items())])
     assert main(["stats", "--exports", str(tmp_path), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["articles"] == len(items())
     assert 0 < stats["fill_rates"]["author"] < 1
     assert main(["report", "--exports", str(tmp_path)]) == 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 3 and "Top authors" in html
+    assert "<svg" in html and "Top authors" in html
+
+
+def test_commands_on_a_missing_or_empty_root_say_so_and_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing"
+    for command in (["stats"], ["stats", "--json"], ["report"], ["export"]):
+        assert main([*command, "--exports", str(missing)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("qptd: ") and err.count("\n") == 1
+    assert not missing.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_exports_root_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = write_run(tmp_path / "a.parquet", items())
+    root = tmp_path / "exports"
+    merge_files(root, [run], "v1")
+    root.chmod(0o500)
+    try:
+        assert main(["merge", str(run), "--exports", str(root)]) == 2
+        assert main(["export", "--exports", str(root)]) == 2
+        assert main(["report", "--exports", str(root)]) == 2
+    finally:
+        root.chmod(0o700)
+    assert "Traceback" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("run_id", ["../evil", "a/b", ".hidden", "x" * 101, "a..b"])
-def test_run_ids_cannot_escape_the_exports_folder(tmp_path: Path, run_id: str) -> None:
+def test_version_ids_cannot_escape_the_exports_folder(tmp_path: Path, run_id: str) -> None:
     run = write_run(tmp_path / "a.parquet", items())
-    with pytest.raises(DatasetError, match="run id"):
-        merge_run(tmp_path / "exports", [run], run_id=run_id)
+    with pytest.raises(ValueError, match="run id"):
+        merge_files(tmp_path / "exports", [run], run_id)
     assert not (tmp_path / "evil").exists()
 
 
 def test_the_dataset_folder_reads_as_one_parquet_dataset(tmp_path: Path) -> None:
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items())])
     table = pq.read_table(tmp_path / "dataset")  # hive partitions; the manifest is skipped
     assert table.num_rows == len(items())
     assert "year" in table.column_names
@@ -292,10 +548,9 @@ def _mixed_run(folder: Path) -> list[Path]:
     journal = [_changed(rows[1], "2026-03-08T00:00:00+00:00", body="Bản nhật ký.")]  # wins
     journal += [_changed(rows[2], "2026-01-01T00:00:00+00:00", body="Bản cũ hơn.")]  # loses
     journal += [_changed(rows[3], "2026-03-05T00:00:00+00:00", published_at=None)]  # no date
-    path = folder / "journal" / "run.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(r, ensure_ascii=False) for r in journal]
-    path.write_text("\n".join(lines) + '\n{"url": "https://quocphongthudo', encoding="utf-8")
+    path = write_journal(
+        folder / "journal" / "run.jsonl", journal, b'{"url": "https://quocphongthudo'
+    )
     return [write_run(folder / "feed.parquet", feed), path]
 
 
@@ -303,15 +558,15 @@ def test_merging_in_small_chunks_gives_the_same_dataset(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results, tables = [], []
-    for chunk_rows in (store.RUN_CHUNK_ROWS, 2):
-        monkeypatch.setattr(store, "RUN_CHUNK_ROWS", chunk_rows)
+    for chunk_rows in (run_files_module.RUN_CHUNK_ROWS, 2):
+        monkeypatch.setattr(run_files_module, "RUN_CHUNK_ROWS", chunk_rows)
         root = tmp_path / f"chunks-{chunk_rows}"
-        merge_run(root, [write_run(root / "first.parquet", items()[:5])], run_id="v1")
-        result = merge_run(root, _mixed_run(root), run_id="v2")
+        merge_files(root, [write_run(root / "first.parquet", items()[:5])], "v1")
+        result = merge_files(root, _mixed_run(root), "v2")
         summary = result.as_dict()
         del summary["merged_at"], summary["run_files"]
         results.append(summary)
-        tables.append(read_dataset(root).sort_by("url"))
+        tables.append(read_dataset(layout_at(root)).sort_by("url"))
         assert not list((root / "versions").glob("**/*.arrow")), "spill files left behind"
     assert results[0] == results[1]
     assert tables[0].equals(tables[1])
@@ -355,22 +610,13 @@ def _reference_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_stats_counted_in_batches_match_the_row_by_row_count(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
     rows = items()
     rows[0] = _changed(rows[0], rows[0]["crawled_at"], published_at=None, lead="", images=[])
     rows[1] = _changed(rows[1], rows[1]["crawled_at"], category=[], author=None)
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", rows)])
-    version = current_version(tmp_path)
-    expected = _reference_stats(read_dataset(tmp_path).to_pylist())
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows)])
+    version = current_version(layout)
+    expected = _reference_stats(read_dataset(layout).to_pylist())
     for batch_rows in (1, 3, 5000):
         assert version_stats(version, batch_rows=batch_rows).as_dict() == expected
     assert version_stats(None).articles == 0
-
-
-def test_an_empty_run_makes_a_version_like_the_previous_one(tmp_path: Path) -> None:
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())], run_id="v1")
-    empty = tmp_path / "journal" / "empty.jsonl"
-    empty.parent.mkdir()
-    empty.write_text("", encoding="utf-8")
-    result = merge_run(tmp_path, [empty, write_run(tmp_path / "b.parquet", [])], run_id="v2")
-    assert (result.added, result.updated, result.unchanged, result.total) == (0, 0, 0, len(items()))
-    assert read_dataset(tmp_path).num_rows == len(items())

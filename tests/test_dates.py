@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from qptd_spider.normalize.article import normalize_date
-from qptd_spider.normalize.dates import parse_date
+from qptd_spider.normalize.dates import first_plausible_date, parse_date
 
 
 @pytest.mark.parametrize(
@@ -46,12 +46,48 @@ def test_a_future_date_is_not_published_at() -> None:
     item = {
         "published_at_raw": "2030-01-01T08:00:00+07:00",
         "crawled_at": "2026-11-25T00:00:00+00:00",
-        "published_at": "stale",
-        "published_at_precision": "second",
+        "published_at": None,
+        "published_at_precision": None,
     }
-    assert normalize_date(item) == ["published_at", "published_at_precision"]
+    assert normalize_date(item) == []
     assert item["published_at"] is None
-    assert item["published_at_precision"] is None
+
+
+def test_the_page_decides_the_date_and_the_normalizer_keeps_it() -> None:
+    decided = {
+        "published_at_raw": "20/11/2018",
+        "published_at": "2018-11-20T08:15:00+07:00",
+        "published_at_precision": "minute",
+        "published_at_source": "header",
+        "crawled_at": "2026-11-25T00:00:00+00:00",
+    }
+    assert normalize_date(dict(decided)) == []
+    # A row of an older qptd, with the raw text only: the date is derived from it.
+    old_row = {"published_at_raw": "20/11/2018 08:15", "crawled_at": "2026-11-25T00:00:00+00:00"}
+    assert normalize_date(old_row) == ["published_at", "published_at_precision"]
+    assert old_row["published_at"] == "2018-11-20T08:15:00+07:00"
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        # The first candidate that parses and is not after the crawl wins.
+        (
+            [("microdata", "2099-01-01T00:00:00+07:00"), ("header", "20/11/2018 | 08:15")],
+            ("header", "minute"),
+        ),
+        ([("microdata", None), ("header", ""), ("listing", "2018-11-20")], ("listing", "day")),
+        ([("microdata", "không rõ"), ("upload_folder", "20181120")], ("upload_folder", "day")),
+        ([("microdata", "2099-01-01T00:00:00+07:00")], None),
+        # A server clock a few minutes fast does not throw a fresh article's date away.
+        ([("microdata", "2026-11-25T07:05:00+07:00")], ("microdata", "second")),
+    ],
+)
+def test_first_plausible_date(
+    candidates: list[tuple[str, str | None]], expected: tuple[str, str] | None
+) -> None:
+    decided = first_plausible_date(candidates, datetime.fromisoformat("2026-11-25T00:00:00+00:00"))
+    assert (decided and (decided.source, decided.precision)) == expected
 
 
 def test_day_precision_is_said_not_passed_off_as_midnight() -> None:

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from qptd_spider.dataset.store import merge_run, pending_journals, read_dataset
-from qptd_spider.runner import PROJECT_ROOT, crawl_command
+from qptd_harness.runner import PROJECT_ROOT, crawl_command
+from qptd_spider.dataset import merge_pending, read_dataset
+from qptd_spider.layout import ExportsLayout
 from tests.conftest import StartReplica, isolated_crawl_settings
 
 pytestmark = pytest.mark.integration
@@ -72,16 +73,18 @@ def test_two_workers_export_every_article_exactly_once(
     for name in ("a", "b"):
         settings = {
             **isolated_crawl_settings(tmp_path, name),
-            "QPTD_JOURNAL_DIR": str(exports / "journal"),
+            "QPTD_EXPORTS": str(exports),
             "QPTD_REDIS_URL": redis_url,
             "QPTD_REDIS_CRAWL_ID": "test",
             "QPTD_REDIS_IDLE_SECONDS": "3",
+            "LOG_FILE": str(tmp_path / f"{name}.log"),
+            "LOG_LEVEL": "INFO",
             # Polite enough that the crawl lasts past the engine's 5 s idle heartbeat, so
             # the worker that did not get the home page picks up its share too.
             "CONCURRENT_REQUESTS": "2",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
             "DOWNLOAD_DELAY": "0.05",
-            "RANDOMIZE_DOWNLOAD_DELAY": "False",
+            "DOWNLOAD_DELAY_JITTER": "0",
         }
         command = crawl_command(
             tmp_path / f"{name}.parquet", {"base_url": replica.base_url}, settings
@@ -104,7 +107,10 @@ def test_two_workers_export_every_article_exactly_once(
         exported[name] = stats.get("item_scraped_count", 0)
     assert all(n > 0 for n in exported.values()), exported  # both did a share
     assert sum(exported.values()) == 150
-    merge_run(exports, pending_journals(exports))
-    paths = [urlsplit(u).path for u in read_dataset(exports).column("url").to_pylist()]
+    result = merge_pending(exports)
+    assert result is not None and [r["run_id"] for r in result.runs] == ["test"]  # one run
+    paths = [
+        urlsplit(u).path for u in read_dataset(ExportsLayout(exports)).column("url").to_pylist()
+    ]
     assert len(paths) == len(set(paths)) == 150
     assert set(paths) == {replica.portal.path_of(i) for i in range(150)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qptd_spider.evaluate import (
+from qptd_harness.evaluate import (
     AUTHOR_FIELDS,
     EVALUATION,
     FieldScore,

@@ -16,12 +16,12 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError
 from twisted.python.failure import Failure
 
+from qptd_harness.reliability import run_once
+from qptd_harness.replica import Portal, ReplicaServer
+from qptd_harness.replica.faults import FAULT_KINDS, FaultPlan
 from qptd_spider.cli import main
-from qptd_spider.failures import FailureLog, failure_kind, read_failures
-from qptd_spider.middlewares import backoff_delay
-from qptd_spider.reliability import run_once
-from qptd_spider.replica import Portal, ReplicaServer
-from qptd_spider.replica.faults import FAULT_KINDS, FaultPlan
+from qptd_spider.crawl.failures import FailureLog, failure_kind, read_failures
+from qptd_spider.crawl.middlewares import backoff_delay
 
 
 def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -123,7 +123,13 @@ def test_retry_failed_needs_an_existing_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["retry-failed", str(tmp_path / "none.jsonl")]) == 2
-    assert "no such failures file" in capsys.readouterr().err
+    assert "none.jsonl does not exist" in capsys.readouterr().err
+    binary = tmp_path / "image.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" * 20)
+    assert main(["retry-failed", str(binary)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qptd: not a failures file: ") and "image.jpg, line 1" in err
+    assert err.count("\n") == 1
 
 
 @pytest.mark.integration
@@ -137,20 +143,27 @@ def test_a_faulty_portal_loses_nothing_after_retry(tmp_path: Path) -> None:
     assert set(result.injected) == set(FAULT_KINDS)  # every kind was met
 
 
-def test_requests_off_the_portal_are_dropped() -> None:
-    from types import SimpleNamespace
+def test_requests_off_the_crawl_target_are_dropped() -> None:
+    from scrapy.utils.test import get_crawler
 
-    from qptd_spider.middlewares import PortalOnlyMiddleware
-    from qptd_spider.urls import PortalUrls
+    from qptd_spider.crawl.middlewares import PortalOnlyMiddleware
 
-    crawler = SimpleNamespace(spider=SimpleNamespace(urls=PortalUrls("http://127.0.0.1:8000")))
-    middleware = PortalOnlyMiddleware(crawler)  # type: ignore[arg-type]
-    assert middleware.process_request(Request("http://127.0.0.1:8000/a/b.html")) is None
-    assert middleware.process_request(Request("https://qptd.com.vn/a/b.html")) is None
+    replica = PortalOnlyMiddleware(
+        get_crawler(settings_dict={"QPTD_BASE_URL": "http://127.0.0.1:8000"})
+    )
+    assert replica.process_request(Request("http://127.0.0.1:8000/a/b.html")) is None
     for offsite in (
         "http://127.0.0.2:8000/a/b.html",
         "https://example.com/",
         "https://tapchiqptd.vn/a.html",
+        # Issue 11: a crawl of the replica never follows a redirect to the live portal.
+        "https://qptd.com.vn/a/b.html",
+        "https://quocphongthudo.vn/a/b.html",
     ):
         with pytest.raises(IgnoreRequest, match="offsite"):
-            middleware.process_request(Request(offsite))
+            replica.process_request(Request(offsite))
+    live = PortalOnlyMiddleware(get_crawler(settings_dict={"QPTD_BASE_URL": ""}))
+    for alias in ("https://qptd.com.vn/a/b.html", "https://www.quocphongthudo.vn/a.html"):
+        assert live.process_request(Request(alias)) is None
+    with pytest.raises(IgnoreRequest, match="offsite"):
+        live.process_request(Request("http://127.0.0.1:8000/a/b.html"))

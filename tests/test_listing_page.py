@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from qptd_harness.replica import Portal, Variants
+from qptd_harness.replica.render import category_page, home_page
 from qptd_spider.pages import ListingPage
-from qptd_spider.replica import Portal, Variants
-from qptd_spider.replica.render import category_page, home_page
 
 SKELETONS = Path(__file__).resolve().parents[2] / "shared" / "portal" / "skeletons.md"
 PORTAL = Portal(300, seed=1)

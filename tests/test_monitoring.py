@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.settings import Settings
 
-from qptd_spider.monitoring import build_report
-from qptd_spider.runner import PROJECT_ROOT, crawl_command
-from tests.conftest import StartReplica, isolated_crawl_settings
+from qptd_harness.runner import PROJECT_ROOT, crawl_command
+from qptd_spider.crawl.monitoring import build_report
+from tests.conftest import StartReplica, isolated_crawl_settings, latest_run_file
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +27,9 @@ def test_a_healthy_crawl_writes_its_report_and_exits_0(
 ) -> None:
     server = start_replica(40)
     assert crawl_exit(server.base_url, tmp_path / "run.parquet") == 0
-    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = latest_run_file(tmp_path / "crawl")
     assert report["ok"] is True
+    assert latest_run_file(tmp_path / "crawl", "run.json")["status"] == "finished"
     assert report["articles"]["exported"] == 40
     assert report["responses_by_status"]["200"] > 40
     assert report["fill_rates"]["title"] == 1.0
@@ -45,10 +46,13 @@ def test_a_changed_article_layout_fails_the_crawl(
 ) -> None:
     server = start_replica(40, changed_article_layout=True)
     assert crawl_exit(server.base_url, tmp_path / "run.parquet") == 3
-    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = latest_run_file(tmp_path / "crawl")
     assert report["ok"] is False
     failed = {c["name"] for c in report["checks"] if not c["ok"]}
     assert failed == {"unparsed_rate"}
+    # A failed run is held back from merge, and its articles are not known to later crawls.
+    record = latest_run_file(tmp_path / "crawl", "run.json")
+    assert record["status"] == "failed" and record["health"]["failed_checks"] == ["unparsed_rate"]
 
 
 def test_zero_articles_fails_the_crawl(start_replica: StartReplica, tmp_path: Path) -> None:
@@ -56,7 +60,7 @@ def test_zero_articles_fails_the_crawl(start_replica: StartReplica, tmp_path: Pa
     # A category filter that matches nothing: the crawl finds no article at all.
     code = crawl_exit(server.base_url, tmp_path / "run.parquet", categories="khong-ton-tai")
     assert code == 3
-    report = json.loads((tmp_path / "run.report.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = latest_run_file(tmp_path / "crawl")
     assert [c["name"] for c in report["checks"] if not c["ok"]] == ["articles_found"]
 
 
@@ -81,8 +85,33 @@ def test_a_sudden_fall_of_the_author_rate_fails() -> None:
 
 def test_rates_are_not_judged_on_a_tiny_sample() -> None:
     report = build_report(_stats(3, 0, **{"qptd/fill/title": 0}), Settings(), None, "finished")
-    assert [c["name"] for c in report["checks"]] == ["articles_found"]
+    assert [c["name"] for c in report["checks"]] == ["articles_found", "limits", "output_written"]
     assert report["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason", "detail"),
+    [
+        ({"qptd/limits/list_pages": 1}, "finished", "list_pages 1"),
+        ({"qptd/limits/links_per_page": 3}, "finished", "links_per_page 3"),
+        ({"qptd/limits/url_time_budget": 2}, "finished", "url_time_budget 2"),
+        ({"qptd/limits/requests": 9}, "limit_requests", "finished by limit_requests"),
+        ({}, "memusage_exceeded", "finished by memusage_exceeded"),
+    ],
+)
+def test_a_limit_reached_fails_the_health_check(
+    extra: dict[str, int], reason: str, detail: str
+) -> None:
+    report = build_report(_stats(100, 80, **extra), Settings(), None, reason)
+    [check] = [c for c in report["checks"] if not c["ok"]]
+    assert check["name"] == "limits" and detail in check["detail"]
+    assert report["limits"] == {k.removeprefix("qptd/limits/"): v for k, v in extra.items()}
+
+
+def test_output_that_could_not_be_written_fails_the_health_check() -> None:
+    stats = {**_stats(100, 80), "qptd/output/failed": "cannot write x: No space left on device"}
+    report = build_report(stats, Settings(), None, "disk_full")
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == ["output_written"]
 
 
 def test_missing_titles_and_dates_fail() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,12 +12,14 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from qptd_spider.pipelines import (
+from qptd_spider.crawl.pipelines import (
+    JournalPipeline,
     SignaturePipeline,
     TextNormalizationPipeline,
     ValidationPipeline,
-    rejects_path_for,
 )
+from qptd_spider.crawl.state import CrawlState
+from qptd_spider.fileio import JsonLinesWriter, OutputWriteError
 from tests.conftest import ARTICLE_FIXTURES, page_expected
 
 
@@ -47,13 +50,14 @@ def test_signature_pipeline_fills_authors() -> None:
 
 def test_invalid_items_are_written_whole_to_rejects_then_dropped(tmp_path: Path) -> None:
     stats = _stats()
-    pipeline = ValidationPipeline(stats, tmp_path / "rejects.jsonl")
+    rejects = JsonLinesWriter(tmp_path / "rejects.jsonl")
+    pipeline = ValidationPipeline(stats, SimpleNamespace(rejects=rejects))  # type: ignore[arg-type]
     good = dict(page_expected(ARTICLE_FIXTURES[0]))
     assert pipeline.process_item(good) is good
     bad = dict(good, title="")
     with pytest.raises(DropItem, match="title"):
         pipeline.process_item(bad)
-    pipeline.close_spider()
+    rejects.close()
     lines = (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
@@ -65,31 +69,59 @@ def test_invalid_items_are_written_whole_to_rejects_then_dropped(tmp_path: Path)
 
 
 def test_no_rejects_file_when_nothing_is_rejected(tmp_path: Path) -> None:
-    pipeline = ValidationPipeline(_stats(), tmp_path / "rejects.jsonl")
+    rejects = JsonLinesWriter(tmp_path / "rejects.jsonl")
+    pipeline = ValidationPipeline(_stats(), SimpleNamespace(rejects=rejects))  # type: ignore[arg-type]
     pipeline.process_item(dict(page_expected(ARTICLE_FIXTURES[0])))
-    pipeline.close_spider()
+    rejects.close()
     assert not (tmp_path / "rejects.jsonl").exists()
 
 
-@pytest.mark.parametrize(
-    ("setting", "feeds", "expected"),
-    [
-        ("x/r.jsonl", {"out.parquet": {}}, "x/r.jsonl"),
-        ("", {"exports/articles.parquet": {}}, "exports/articles.rejects.jsonl"),
-        ("", {"file:///tmp/a.jsonl": {}}, "/tmp/a.rejects.jsonl"),
-        ("", {"s3://bucket/a.parquet": {}}, "exports/rejects.jsonl"),
-        ("", {}, "exports/rejects.jsonl"),
-    ],
-)
-def test_rejects_file_sits_beside_the_export(
-    setting: str, feeds: dict[str, Any], expected: str
-) -> None:
-    assert rejects_path_for(setting, feeds) == Path(expected)
-
-
 def test_oversized_items_are_rejected_with_a_reason(tmp_path: Path) -> None:
-    pipeline = ValidationPipeline(_stats(), tmp_path / "rejects.jsonl")
+    rejects = JsonLinesWriter(tmp_path / "rejects.jsonl")
+    pipeline = ValidationPipeline(_stats(), SimpleNamespace(rejects=rejects))  # type: ignore[arg-type]
     item = dict(page_expected(ARTICLE_FIXTURES[0]), body="x" * 1_000_001)
     with pytest.raises(DropItem, match="body"):
         pipeline.process_item(item)
-    pipeline.close_spider()
+    rejects.close()
+
+
+def _run(tmp_path: Path, journal: JsonLinesWriter | None) -> SimpleNamespace:
+    state = CrawlState(tmp_path / "state.sqlite")
+    return SimpleNamespace(journal=journal, state=state, run_id="run-1")
+
+
+def test_the_journal_keeps_every_item_and_marks_it_in_the_state(tmp_path: Path) -> None:
+    stats = _stats()
+    run = _run(tmp_path, JsonLinesWriter(tmp_path / "journal.jsonl"))
+    pipeline = JournalPipeline(stats, run)  # type: ignore[arg-type]
+    item = dict(page_expected(ARTICLE_FIXTURES[0]))
+    assert pipeline.process_item(item) is item
+    run.journal.close()
+    run.state.close()
+    [line] = (tmp_path / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line) == item
+    state = CrawlState(tmp_path / "state.sqlite")
+    assert state.get(item["url"]).journaled_run == "run-1"  # type: ignore[union-attr]
+    state.close()
+    assert stats.get_value("qptd/journal/items") == 1
+
+
+class _FullDisk(JsonLinesWriter):
+    def write(self, record: dict[str, Any]) -> None:
+        raise OutputWriteError(self.path, OSError(28, "No space left on device"))
+
+
+def test_an_item_that_cannot_be_journaled_stops_the_crawl_and_is_not_exported(
+    tmp_path: Path,
+) -> None:
+    stops: list[OutputWriteError] = []
+    stats = _stats()
+    run = _run(tmp_path, _FullDisk(tmp_path / "journal.jsonl"))
+    pipeline = JournalPipeline(stats, run, stops.append)  # type: ignore[arg-type]
+    item = dict(page_expected(ARTICLE_FIXTURES[0]))
+    with pytest.raises(DropItem, match="No space left"):
+        pipeline.process_item(item)
+    assert len(stops) == 1 and stops[0].disk_full
+    assert run.state.get(item["url"]) is None  # not marked: the next crawl fetches it
+    run.state.close()
+    assert stats.get_value("qptd/journal/items") is None

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from qptd_spider.cli import main
+from qptd_spider.dataset import merge_files
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.publish import PublishError, hub_token, publish
-from qptd_spider.dataset.store import merge_run
+from qptd_spider.layout import ExportsLayout
 from tests.test_dataset import items, write_run
 
 SECRET = "hf_secretTOKEN123"
@@ -33,8 +34,8 @@ class FakeHub:
 
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
-    merge_run(tmp_path, [write_run(tmp_path / "a.parquet", items())])
-    return export_hf(tmp_path).folder
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items())])
+    return export_hf(ExportsLayout(tmp_path)).folder
 
 
 def test_no_token_is_a_clear_error(
@@ -73,6 +74,22 @@ def test_hub_errors_never_show_the_token(built: Path, monkeypatch: pytest.Monkey
     assert SECRET not in str(failure.value) and "***" in str(failure.value)
     with pytest.raises(PublishError, match="could not reach the Hub"):
         publish(built, "org/qptd", api=FakeHub(fail=ConnectionError("no route")))
+
+
+def test_a_refusal_and_an_unreachable_hub_are_told_apart(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    response = httpx2.Response(403, request=httpx2.Request("POST", "https://huggingface.co/api"))
+    refusal = HfHubHTTPError("403 Forbidden: no write access to org/qptd", response=response)
+    assert isinstance(refusal, OSError)  # why the two were swapped before
+    with pytest.raises(PublishError, match=r"the Hub refused the upload \(HTTP 403\)"):
+        publish(built, "org/qptd", api=FakeHub(fail=refusal))
+    with pytest.raises(PublishError, match="could not reach the Hub: ConnectError"):
+        publish(built, "org/qptd", api=FakeHub(fail=httpx2.ConnectError("connection refused")))
 
 
 @pytest.mark.parametrize("repo_id", ["qptd", "org/", "a/b/c", "org/tên có dấu cách"])

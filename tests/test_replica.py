@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from qptd_spider.replica import Portal, ReplicaServer
-from qptd_spider.replica.content import CATEGORIES, LEAVES
+from qptd_harness.replica import Portal, ReplicaServer
+from qptd_harness.replica.content import CATEGORIES, LEAVES
 from tests.conftest import StartReplica
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from qptd_spider.dataset.store import merge_run, pending_journals, read_dataset
-from qptd_spider.runner import PROJECT_ROOT
-from qptd_spider.state import STATE_FILE
+from qptd_harness.runner import PROJECT_ROOT
+from qptd_spider.dataset import merge_pending, read_dataset
+from qptd_spider.layout import ExportsLayout
 from tests.conftest import StartReplica
 
 pytestmark = pytest.mark.integration
@@ -95,8 +95,7 @@ def test_deploy_schedule_and_collect(
             ("project", "qptd"),
             ("spider", "qptd"),
             ("base_url", replica.base_url),
-            ("setting", f"QPTD_STATE_FILE={exports / STATE_FILE}"),
-            ("setting", f"QPTD_JOURNAL_DIR={exports / 'journal'}"),
+            ("setting", f"QPTD_EXPORTS={exports}"),
             ("setting", f"QPTD_STATS_FILE={tmp_path / 'stats.json'}"),
             ("setting", "AUTOTHROTTLE_ENABLED=False"),
             ("setting", "DOWNLOAD_DELAY=0"),
@@ -114,8 +113,9 @@ def test_deploy_schedule_and_collect(
     stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
     assert stats["finish_reason"] == "finished"
     assert stats["item_scraped_count"] == 40
-    merge_run(exports, pending_journals(exports))
-    table = read_dataset(exports)
+    result = merge_pending(exports)
+    assert result is not None and result.runs[0]["target"]["id"] == "replica"
+    table = read_dataset(ExportsLayout(exports))
     assert table.num_rows == 40
     assert set(table.column("title").to_pylist()) == {
         replica.portal.truth(i)["title"] for i in range(40)

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-import yaml
+from huggingface_hub import DatasetCard, DatasetCardData
 
 from .. import __version__
+from ..fileio import swap_symlink
+from ..layout import ExportsLayout
 from ..schema import arrow_schema, article_schema
 from .stats import KEY_FIELDS, DatasetStats, version_stats
-from .store import DatasetError, current_version, load_manifest, version_files
+from .versions import DatasetError, current_version, load_manifest, version_files, writer_lock
 
-HF_LINK = "hf"
-HF_BUILDS = "hf-builds"
 PRETTY_NAME = "Quốc phòng Thủ đô news articles"
 DEFAULT_NOTE = (
     "Crawled from the news portal of Quốc phòng Thủ đô (quocphongthudo.vn / qptd.com.vn), "
@@ -53,30 +53,33 @@ def _size_category(n: int) -> str:
     return "1M<n<10M"
 
 
-def card_metadata(stats: DatasetStats, num_bytes: int) -> dict[str, Any]:
-    """The card's YAML header: configs, features, language, license, size, tasks."""
-    features = datasets.Features.from_arrow_schema(arrow_schema())
-    return {
-        "language": ["vi"],
-        "license": "other",
-        "license_name": "source-terms",
-        "license_link": "LICENSE.md",
-        "pretty_name": PRETTY_NAME,
-        "size_categories": [_size_category(stats.articles)],
-        "task_categories": ["text-classification", "summarization", "text-generation"],
-        "tags": ["news", "vietnamese", "military", "hanoi", "journalism"],
-        "configs": [
+def card_data(stats: DatasetStats, num_bytes: int) -> DatasetCardData:
+    """The card's YAML header, through huggingface_hub's card data class (validated there):
+    configs, features (datasets' own serialization), language, license, size, tasks."""
+    data = DatasetCardData(
+        language=["vi"],
+        license="other",
+        license_name="source-terms",
+        license_link="LICENSE.md",
+        pretty_name=PRETTY_NAME,
+        size_categories=[_size_category(stats.articles)],
+        task_categories=["text-classification", "summarization", "text-generation"],
+        tags=["news", "vietnamese", "military", "hanoi", "journalism"],
+        configs=[
             {
                 "config_name": "default",
                 "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
             }
         ],
-        "dataset_info": {
-            # The Hub's own serialization of the features, so the viewer reads them exactly.
-            "features": features._to_yaml_list(),
-            "splits": [{"name": "train", "num_bytes": num_bytes, "num_examples": stats.articles}],
-        },
-    }
+    )
+    info = datasets.DatasetInfo(
+        features=datasets.Features.from_arrow_schema(arrow_schema()),
+        splits=datasets.SplitDict(
+            {"train": datasets.SplitInfo("train", num_bytes=num_bytes, num_examples=stats.articles)}
+        ),
+    )
+    datasets.info.DatasetInfosDict({"default": info}).to_dataset_card_data(data)
+    return data
 
 
 def _table(rows: Sequence[Sequence[str]], header: tuple[str, ...]) -> list[str]:
@@ -99,7 +102,7 @@ def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
         "",
         f"{stats.articles:,} articles published {(stats.first_published or '?')[:10]} to "
         f"{(stats.last_published or '?')[:10]}, crawled {(stats.first_crawled or '?')[:10]} to "
-        f"{(stats.last_crawled or '?')[:10]}. Dataset version `{manifest['run_id']}`.",
+        f"{(stats.last_crawled or '?')[:10]}. Dataset version `{manifest['version']}`.",
         "",
         "## Load it",
         "",
@@ -166,7 +169,7 @@ def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
         "  note   = {Crawled and normalized with qptd "
         + __version__
         + ", version "
-        + manifest["run_id"]
+        + manifest["version"]
         + "},",
         f"  year   = {{{datetime.now(UTC).year}}},",
         "  howpublished = {Hugging Face dataset}",
@@ -176,42 +179,57 @@ def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_hf(root: Path, note: str = DEFAULT_NOTE) -> HfExport:
-    """(Re)build ``root/hf`` from the current dataset version."""
-    version = current_version(root)
-    if version is None:
-        raise DatasetError(f"no dataset in {root}: crawl, then `qptd merge`, first")
-    manifest = load_manifest(version)
-    build = root / HF_BUILDS / version.name
-    staging = build.with_name(f".{version.name}.staging-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "data").mkdir(parents=True)
-    num_bytes = 0
-    for path in version_files(version):
-        year = path.parent.name.removeprefix("year=")
-        shard = staging / "data" / f"train-{year}.parquet"
-        os.link(path, shard)  # the dataset's own files: same bytes, no copy
-        num_bytes += shard.stat().st_size
-    stats = version_stats(version)
-    header = yaml.safe_dump(card_metadata(stats, num_bytes), allow_unicode=True, sort_keys=False)
-    card = f"---\n{header}---\n\n{card_body(stats, manifest, note)}"
-    (staging / "README.md").write_text(card, encoding="utf-8")
-    (staging / "LICENSE.md").write_text(
-        "The articles remain the property of Báo Quốc phòng Thủ đô and their authors; see "
-        'README.md, "License and terms".\n',
-        encoding="utf-8",
-    )
-    shutil.rmtree(build, ignore_errors=True)
-    staging.rename(build)
-    link_tmp = root / f".{HF_LINK}.tmp-{os.getpid()}"
-    if link_tmp.is_symlink():
-        link_tmp.unlink()
-    link = root / HF_LINK
-    if link.exists() and not link.is_symlink():
-        raise DatasetError(f"{link} is a real folder, not qptd's link: move it away first")
-    link_tmp.symlink_to(build.relative_to(root))
-    link_tmp.replace(link)
-    for old in (root / HF_BUILDS).iterdir():
-        if old != build and not old.name.startswith("."):
-            shutil.rmtree(old)
-    return HfExport(folder=link, version=version.name, articles=stats.articles, bytes=num_bytes)
+def export_hf(layout: ExportsLayout, note: str = DEFAULT_NOTE, check: bool = False) -> HfExport:
+    """(Re)build ``hf`` from the current dataset version; ``check`` loads the result with
+    ``datasets.load_dataset`` and compares it with the version before swapping it in."""
+    if not layout.root.is_dir() or current_version(layout) is None:
+        raise DatasetError(f"no dataset in {layout.root}: crawl, then `qptd merge`, first")
+    with writer_lock(layout):
+        version = current_version(layout)
+        if version is None:
+            raise DatasetError(f"no dataset in {layout.root}: crawl, then `qptd merge`, first")
+        manifest = load_manifest(version)
+        build = layout.hf_builds / version.name
+        staging = build.with_name(f".{version.name}.staging-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "data").mkdir(parents=True)
+        num_bytes = 0
+        for path in version_files(version):
+            year = path.parent.name.removeprefix("year=")
+            shard = staging / "data" / f"train-{year}.parquet"
+            os.link(path, shard)  # the dataset's own files: same bytes, no copy
+            num_bytes += shard.stat().st_size
+        stats = version_stats(version)
+        header = card_data(stats, num_bytes).to_yaml()
+        card = DatasetCard(f"---\n{header}\n---\n\n{card_body(stats, manifest, note)}")
+        card.save(staging / "README.md")
+        (staging / "LICENSE.md").write_text(
+            "The articles remain the property of Báo Quốc phòng Thủ đô and their authors; see "
+            'README.md, "License and terms".\n',
+            encoding="utf-8",
+        )
+        if check:
+            check_loads(staging, stats.articles)
+        shutil.rmtree(build, ignore_errors=True)
+        staging.rename(build)
+        link = layout.hf
+        if link.exists() and not link.is_symlink():
+            raise DatasetError(f"{link} is a real folder, not qptd's link: move it away first")
+        swap_symlink(link, build)
+        for old in layout.hf_builds.iterdir():
+            if old != build and not old.name.startswith("."):
+                shutil.rmtree(old)
+        return HfExport(folder=link, version=version.name, articles=stats.articles, bytes=num_bytes)
+
+
+def check_loads(folder: Path, expected_rows: int) -> None:
+    """Load the folder as a researcher would; refuse an export that does not load whole."""
+    datasets.disable_progress_bars()
+    try:
+        loaded = datasets.load_dataset(str(folder), split="train")
+    except Exception as exc:  # datasets raises many kinds; any of them means "broken"
+        raise DatasetError(f"the Hugging Face folder does not load: {exc}") from None
+    if loaded.num_rows != expected_rows:
+        raise DatasetError(
+            f"the Hugging Face folder loads {loaded.num_rows} rows, the dataset has {expected_rows}"
+        )

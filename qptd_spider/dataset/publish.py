@@ -26,6 +26,21 @@ def hub_token(environ: dict[str, str] | None = None) -> str:
     )
 
 
+def _why_it_failed(exc: Exception, token: str) -> str:
+    """Refused (the Hub answered with an error) or unreachable (no answer at all). The
+    Hub's HTTP errors are OSErrors too, so the answer is looked at first."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if status is not None:
+        message = str(exc).replace(token, "***").splitlines()[0]
+        return f"the Hub refused the upload (HTTP {status}): {message}"
+    # Connection errors: OSErrors (requests), or httpx's transport errors, by their names.
+    transport = {"TransportError", "ConnectError", "ConnectionError", "TimeoutException"}
+    if isinstance(exc, OSError) or transport & {c.__name__ for c in type(exc).__mro__}:
+        return f"could not reach the Hub: {type(exc).__name__}"
+    return f"the upload failed: {str(exc).replace(token, '***')}"
+
+
 def publish(folder: Path, repo_id: str, private: bool = False, api: Any = None) -> str:
     """Create the dataset repo if needed and upload the folder as one commit; the commit URL."""
     if not _REPO_ID.match(repo_id):
@@ -47,9 +62,6 @@ def publish(folder: Path, repo_id: str, private: bool = False, api: Any = None) 
             commit_message=f"Dataset version {version}",
             delete_patterns=["data/*.parquet"],  # shards of years that no longer exist go
         )
-    except OSError as exc:  # requests' connection errors are OSErrors
-        raise PublishError(f"could not reach the Hub: {type(exc).__name__}") from None
     except Exception as exc:
-        message = str(exc).replace(token, "***")
-        raise PublishError(f"the Hub refused the upload: {message}") from None
+        raise PublishError(_why_it_failed(exc, token)) from None
     return str(getattr(commit, "commit_url", commit))

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..schema import field_names
-from .store import version_files
+from .versions import version_files
 
 # Fields whose fill rate researchers ask about first.
 KEY_FIELDS = ("title", "published_at", "author", "position", "lead", "body", "images")

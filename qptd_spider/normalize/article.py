@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, MutableMapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .dates import parse_date
+from .dates import first_plausible_date
 from .signature import parse_signature
 from .text import clean_metadata, clean_whitespace
 
@@ -56,15 +56,21 @@ def normalize_text(item: Item) -> list[str]:
 
 
 def normalize_date(item: Item) -> list[str]:
-    """``published_at_raw`` → ``published_at`` (+07:00) and its precision; never in the future."""
+    """``published_at`` from ``published_at_raw`` where the page parser did not decide it
+    (rows of an older qptd, items built by hand); never after the crawl. A page's own
+    decision (``ArticlePage.published``) is kept: the date is parsed once per article."""
     changed: list[str] = []
-    parsed = parse_date(item.get("published_at_raw"))
+    if item.get("published_at") is not None or not item.get("published_at_raw"):
+        return changed
     crawled = item.get("crawled_at")
-    # A publication time after the crawl is a misreading, not a date.
-    if parsed is not None and crawled and parsed.value > datetime.fromisoformat(crawled):
-        parsed = None
-    _set(item, "published_at", parsed.isoformat() if parsed else None, changed)
-    _set(item, "published_at_precision", parsed.precision if parsed else None, changed)
+    decided = first_plausible_date(
+        [(item.get("published_at_source") or "raw", item["published_at_raw"])],
+        datetime.fromisoformat(crawled) if crawled else None,
+    )
+    if decided is None:
+        return changed
+    _set(item, "published_at", decided.isoformat(), changed)
+    _set(item, "published_at_precision", decided.precision, changed)
     return changed
 
 
@@ -91,11 +97,6 @@ def set_content_hash(item: Item) -> list[str]:
     changed: list[str] = []
     _set(item, "content_hash", content_hash(item), changed)
     return changed
-
-
-def utc_now() -> str:
-    """Current UTC time, ISO 8601 with +00:00, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 NORMALIZERS: tuple[Normalizer, ...] = (

@@ -93,19 +93,33 @@ def parse_date(text: str | None) -> ParsedDate | None:
     return _parse_iso(text) or _parse_vietnamese(text)
 
 
+@dataclass(frozen=True)
+class PublishedDate(ParsedDate):
+    """A publication time as decided for a page: the text it was read from, and where on
+    the page that text was (microdata, header, meta, listing, upload_folder)."""
+
+    text: str = ""
+    source: str = ""
+
+
+# A clock a few minutes fast on the server should not throw a fresh article away.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
 def first_plausible_date(
-    candidates: Iterable[str | None], not_after: datetime
-) -> tuple[ParsedDate, str] | None:
-    """The first candidate that parses to a time no later than ``not_after``, with its text.
+    candidates: Iterable[tuple[str, str | None]], not_after: datetime | None
+) -> PublishedDate | None:
+    """The first (source, text) candidate that parses to a time no later than ``not_after``.
 
     Candidates come best evidence first (microdata, then the visible header, then a
     listing). A time in the future of the crawl is a wrong reading (a day and month
     swapped, a clock off), so it is passed over for the next piece of evidence.
     """
-    # A clock a few minutes fast on the server should not throw a fresh article away.
-    tolerance = timedelta(minutes=10)
-    for text in candidates:
+    for source, text in candidates:
         parsed = parse_date(text)
-        if parsed is not None and parsed.value <= not_after + tolerance:
-            return parsed, (text or "").strip()
+        if parsed is None:
+            continue
+        if not_after is not None and parsed.value > not_after + FUTURE_TOLERANCE:
+            continue
+        return PublishedDate(parsed.value, parsed.precision, " ".join((text or "").split()), source)
     return None

@@ -8,8 +8,9 @@ Structured data (microdata, meta) is read before the visible DOM.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -17,9 +18,10 @@ from lxml import etree
 from parsel import Selector
 
 from ..items import ArticleItem
-from ..normalize.dates import parse_date
+from ..normalize.dates import PublishedDate, first_plausible_date
 from ..normalize.signature import split_signature
 from ..normalize.text import clean_whitespace, split_dateline
+from ..parser_version import parser_version
 from ..urls import absolute_links, category_path_of
 from .common import says_not_found
 from .compiled_css import first_string, select, strings, text_of, texts
@@ -44,6 +46,18 @@ class ListingHint:
 
     published_at_raw: str | None = None
     article_id: str | None = None
+
+    def as_record(self) -> dict[str, str] | None:
+        """The hint as JSON-able data (None when it says nothing)."""
+        record = {
+            k: v
+            for k, v in (
+                ("published_at_raw", self.published_at_raw),
+                ("article_id", self.article_id),
+            )
+            if v
+        }
+        return record or None
 
 
 @dataclass
@@ -107,6 +121,13 @@ class ArticlePage:
             return True
         return self.html.rstrip().lower().endswith("</html>")
 
+    def problem(self) -> str | None:
+        """Why the page gives no article: ``soft_404`` (a "not found" page), ``not_article``
+        (no article root or headline), ``truncated`` (cut short in transit); None when whole."""
+        if not self.is_article():
+            return "soft_404" if self.is_soft_404() else "not_article"
+        return None if self.is_complete() else "truncated"
+
     def is_soft_404(self) -> bool:
         """A small 200 page that says the page does not exist."""
         return self.root is None and says_not_found(self.selector)
@@ -140,25 +161,28 @@ class ArticlePage:
         dateline, lead = split_dateline(raw)
         return dateline, (lead.strip() or None)
 
-    def published_at_raw(self) -> str | None:
-        """The best date text: microdata, the visible header, the list page, then the day
-        folder of the first body image upload (weakest: the day it was uploaded)."""
-        # Callables, so that the weaker sources are read only when the stronger ones fail.
-        candidates: tuple[Callable[[], str | None], ...] = (
-            lambda: (
+    def date_candidates(self) -> Iterator[tuple[str, str | None]]:
+        """(source, text) of every date the page offers, best evidence first: microdata, the
+        visible header, the Open Graph meta, the list page, then the day folder of the first
+        body image upload (weakest: the day it was uploaded). Lazy: the weaker sources are
+        read only when the stronger ones fail."""
+        yield (
+            "microdata",
+            (
                 first_string(self.root, self.DATE_META)
                 or first_string(self.document, self.DATE_META)
             ),
-            lambda: text_of(select(self.root, self.DATE_HEADER)),
-            lambda: first_string(self.document, self.DATE_OG_META),
-            lambda: self.hint.published_at_raw,
-            self._upload_day,
         )
-        for candidate in candidates:
-            text = candidate()
-            if text and parse_date(text) is not None:
-                return clean_whitespace(text)
-        return None
+        yield "header", text_of(select(self.root, self.DATE_HEADER)) or None
+        yield "meta", first_string(self.document, self.DATE_OG_META)
+        yield "listing", self.hint.published_at_raw
+        yield "upload_folder", self._upload_day()
+
+    def published(self, not_after: datetime | None = None) -> PublishedDate | None:
+        """The publication date, decided once: the first candidate that parses to a time no
+        later than ``not_after`` (the crawl time). A time after the crawl is a misreading (a
+        day and month swapped, a clock off), so the next piece of evidence is tried."""
+        return first_plausible_date(self.date_candidates(), not_after)
 
     def _upload_day(self) -> str | None:
         for img in select(self.root, f"{self.BODY} img"):
@@ -243,6 +267,7 @@ class ArticlePage:
         if box:
             signature_lines = box
         dateline, lead = self.dateline_and_lead()
+        published = self.published(datetime.fromisoformat(crawled_at) if crawled_at else None)
         return ArticleItem(
             url=self.url,
             article_id=self.article_id(),
@@ -250,13 +275,17 @@ class ArticlePage:
             lead=lead,
             dateline=dateline,
             body="\n\n".join(body),
-            published_at_raw=self.published_at_raw(),
+            published_at=published.isoformat() if published else None,
+            published_at_precision=published.precision if published else None,
+            published_at_raw=published.text if published else None,
+            published_at_source=published.source if published else None,
             category=self.category(),
             category_path=self.category_path(),
             images=[dict(img) for img in images],
             keywords=self.keywords(),
             signature_raw="\n".join(signature_lines) or None,
             crawled_at=crawled_at,
+            parser_version=parser_version(),
         )
 
     # -- helpers ---------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .extract import extract_item
-from .normalize.dates import parse_date
-from .normalize.signature import parse_signature, split_signature
+from qptd_spider.extract import extract_item
+from qptd_spider.normalize.dates import parse_date
+from qptd_spider.normalize.signature import parse_signature, split_signature
 
 EVALUATION = Path(__file__).parent / "evaluation"
 AUTHOR_FIELDS = ("name", "rank", "academic_title", "position", "role")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,12 +23,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .dataset.store import merge_run, pending_journals, read_dataset
-from .failures import read_failures
+from qptd_spider.crawl.failures import read_failures
+from qptd_spider.dataset import merge_pending, read_dataset
+from qptd_spider.layout import ExportsLayout
+
 from .replica import REPLICA_CRAWL_SETTINGS, Portal, ReplicaServer
 from .replica.faults import FAULT_KINDS, FaultPlan
 from .runner import run_crawl
-from .state import STATE_FILE
 
 # Tight limits so faults show within seconds: a slow page (3 s) passes the 2 s timeout, an
 # oversized one (2 MiB) the 1 MiB limit; 4 attempts per run while faults last up to 6.
@@ -77,22 +77,20 @@ def _crawl(base_url: str, workdir: Path, name: str, extra_args: dict[str, str]) 
     exports = workdir / "exports"
     settings = {
         **FAULT_CRAWL_SETTINGS,
-        "QPTD_STATE_FILE": str(exports / STATE_FILE),
-        "QPTD_JOURNAL_DIR": str(exports / "journal"),
+        "QPTD_EXPORTS": str(exports),
         "QPTD_FAILURES_FILE": str(workdir / f"{name}.failures.jsonl"),
         "QPTD_STATS_FILE": str(workdir / f"{name}.stats.json"),
     }
     started = time.monotonic()
     count = RunCount()
-    try:
-        run_crawl(
-            workdir / f"{name}.parquet",
-            {"base_url": base_url, **extra_args},
-            settings,
-            log_file=workdir / f"{name}.log",
-        )
-    except subprocess.CalledProcessError as exc:
-        count.exit_code = exc.returncode  # 3: a health check failed; the counts still hold
+    done = run_crawl(
+        workdir / f"{name}.parquet",
+        {"base_url": base_url, **extra_args},
+        settings,
+        log_file=workdir / f"{name}.log",
+        check=False,
+    )
+    count.exit_code = done.returncode  # 3: a health check failed; the counts still hold
     count.seconds = round(time.monotonic() - started, 1)
     stats = json.loads((workdir / f"{name}.stats.json").read_text(encoding="utf-8"))
     count.exported = int(stats.get("item_scraped_count", 0))
@@ -111,22 +109,20 @@ def run_once(articles: int, rate: float, workdir: Path, seed: int = 1) -> Reliab
     exports = workdir / "exports"
     try:
         first = _crawl(server.base_url, workdir, "first", {})
-        if pending_journals(exports):
-            merge_run(exports, pending_journals(exports))
+        merge_pending(exports, include_failed=True)
         failures = workdir / "first.failures.jsonl"
         retry = (
             _crawl(server.base_url, workdir, "retry", {"retry_failed": str(failures)})
             if failures.exists()
             else RunCount()
         )
-        if pending_journals(exports):
-            merge_run(exports, pending_journals(exports))
+        merge_pending(exports, include_failed=True)
     finally:
         server.shutdown()
         server.server_close()
     result = ReliabilityResult(articles, rate, dict(plan.injected), first, retry)
     truth = {portal.path_of(i): portal.truth(i) for i in range(articles)}
-    rows = read_dataset(exports).to_pylist() if (exports / "dataset").exists() else []
+    rows = read_dataset(ExportsLayout(exports)).to_pylist()
     by_path = {urlsplit(r["url"]).path: r for r in rows}
     result.in_dataset = len(by_path)
     for path, row in by_path.items():

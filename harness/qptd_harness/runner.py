@@ -1,5 +1,5 @@
-"""Run ``scrapy crawl qptd`` in a subprocess: the demo, the tests and the benchmarks all
-crawl through the real command line, exactly as a user does."""
+"""Run a crawl in a subprocess with ``qptd crawl`` (``scrapy crawl qptd``): the demo, the
+tests and the benchmarks all crawl through the real command line, exactly as a user does."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def crawl_command(
-    output: Path,
+    output: Path | None,
     spider_args: Mapping[str, str] | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The ``scrapy crawl qptd -O OUTPUT -a ... -s ...`` command as an argument list."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "qptd", "-O", str(output)]
+    """The ``qptd crawl [-O OUTPUT] -a ... -s ...`` command as an argument list."""
+    command = [sys.executable, "-m", "qptd_spider.cli", "crawl"]
+    if output is not None:
+        command += ["-O", str(output)]
     for key, value in (spider_args or {}).items():
         command += ["-a", f"{key}={value}"]
     for key, value in (settings or {}).items():
@@ -26,16 +28,18 @@ def crawl_command(
 
 
 def run_crawl(
-    output: Path,
+    output: Path | None,
     spider_args: Mapping[str, str] | None = None,
     settings: Mapping[str, str] | None = None,
     log_file: Path | None = None,
     timeout: float = 1800,
+    check: bool = True,
+    cwd: Path = PROJECT_ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a crawl from the project root (where scrapy.cfg is); raise if it fails."""
+    """Run a crawl; raise if it fails (unless ``check`` is False)."""
     command = crawl_command(output, spider_args, settings)
     if log_file is not None:
         command += ["-s", f"LOG_FILE={log_file}"]
     return subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=True
+        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=check
     )

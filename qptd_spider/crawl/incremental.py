@@ -1,0 +1,126 @@
+"""The incremental policy: which articles a crawl fetches again, and how.
+
+Pure decisions over the crawl state, so they are tested without a crawl:
+
+- an article the dataset holds and that is older than the re-check window: not fetched;
+- an article held by the journal of a run still waiting for ``qptd merge``: not fetched
+  (it reaches the dataset with that run);
+- an article the dataset holds but that is young: fetched with ``If-None-Match`` /
+  ``If-Modified-Since``, so an unchanged page costs a 304;
+- anything else, or any article under ``-a full=1``: fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..clock import utc_now
+from .state import CrawlState, KnownArticle
+
+DEFAULT_RECHECK_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to fetch an article, and the conditional headers to send if so."""
+
+    fetch: bool
+    reason: str  # new | recheck | known | journaled
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class IncrementalPolicy:
+    """Decisions of one crawl; ``state`` None means a crawl without memory (all new)."""
+
+    def __init__(
+        self,
+        state: CrawlState | None,
+        full: bool = False,
+        recheck_days: float = DEFAULT_RECHECK_DAYS,
+        waiting_runs: Collection[str] = (),
+        now: datetime | None = None,
+    ):
+        self.state = state
+        self.full = full
+        self.recheck_after = (now or utc_now()) - timedelta(days=recheck_days)
+        self.waiting_runs = frozenset(waiting_runs)
+
+    def known(self, key: str) -> KnownArticle | None:
+        """What the state knows of ``key`` that counts (None under ``full`` or when new)."""
+        if self.state is None or self.full:
+            return None
+        return self.state.get(key)
+
+    def is_journaled(self, known: KnownArticle | None) -> bool:
+        """In the journal of a run that will be merged (not a failed or lost run)."""
+        return (
+            known is not None
+            and not known.merged
+            and known.journaled_run is not None
+            and known.journaled_run in self.waiting_runs
+        )
+
+    def past_recheck(self, known: KnownArticle | None) -> bool:
+        """In the dataset and older than the re-check window."""
+        return (
+            known is not None
+            and known.merged
+            and known.published_at is not None
+            and known.published_at < self.recheck_after
+        )
+
+    def decide(self, key: str) -> Decision:
+        known = self.known(key)
+        if known is None:
+            return Decision(True, "new")
+        if self.past_recheck(known):
+            return Decision(False, "known")
+        if self.is_journaled(known):
+            return Decision(False, "journaled")
+        if not known.merged:
+            return Decision(True, "new")
+        headers = {}
+        if known.etag:
+            headers["If-None-Match"] = known.etag
+        if known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return Decision(True, "recheck", headers)
+
+    def is_known_and_old(self, key: str) -> bool:
+        """Paging a category can stop at a page made only of such articles."""
+        return self.past_recheck(self.known(key))
+
+    # -- what the crawl remembers for the next one ----------------------------------------
+
+    def record_fetch(
+        self,
+        key: str,
+        published_at: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        warc_ref: dict[str, Any] | None = None,
+    ) -> None:
+        """A page was fetched and parsed (it waits for the next merge)."""
+        if self.state is not None:
+            self.state.record_fetch(key, published_at, etag, last_modified, warc_ref=warc_ref)
+
+    def record_not_modified(self, key: str) -> None:
+        """A conditional request answered 304: the dataset's copy is current."""
+        if self.state is not None:
+            self.state.record_fetch(key, None, None, None, changed=False)
+
+    def remember_pending(self, key: str, run_id: str, hint: dict[str, Any] | None) -> None:
+        """An article found through a related link or a sitemap, not fetched yet: kept so a
+        crawl killed before fetching it does not lose it (list pages are read again anyway)."""
+        if self.state is not None:
+            self.state.frontier_add(key, run_id, hint)
+
+    def forget_pending(self, key: str) -> None:
+        if self.state is not None:
+            self.state.frontier_done(key)
+
+    def pending(self) -> list[tuple[str, dict[str, Any] | None]]:
+        return self.state.frontier_pending() if self.state is not None else []

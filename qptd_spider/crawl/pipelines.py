@@ -1,0 +1,176 @@
+"""Item pipelines: thin wrappers over the pure normalizers, one job each, counted in stats.
+
+Nothing is dropped silently: an item that fails the schema is written whole, with its
+reasons, to the run's rejects file (JSON Lines) and counted; only then is it dropped. An
+item that cannot be journaled (a full disk) stops the crawl: it is not exported either, and
+the next crawl fetches it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from ..fileio import JsonLinesWriter, OutputWriteError
+from ..items import item_record
+from ..normalize import article
+from ..schema import validation_errors
+from .monitoring import FILL_FIELDS
+from .run import CrawlRun, RunExtension, stop_crawl
+
+logger = logging.getLogger(__name__)
+
+
+class StatsPipeline:
+    """A pipeline that needs only the crawl's stats collector."""
+
+    def __init__(self, stats: StatsCollector):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+
+class _NormalizerPipeline(StatsPipeline):
+    """Runs one normalizer; counts items and fields it changed under ``qptd/<name>/``."""
+
+    normalizer: article.Normalizer
+    name: str
+
+    def process_item(self, item: Any) -> Any:
+        changed = type(self).normalizer(ItemAdapter(item))
+        if changed:
+            self.stats.inc_value(f"qptd/{self.name}/items_changed")
+            for key in changed:
+                self.stats.inc_value(f"qptd/{self.name}/changed/{key}")
+        return item
+
+
+class TextNormalizationPipeline(_NormalizerPipeline):
+    normalizer = staticmethod(article.normalize_text)
+    name = "text"
+
+
+class DateNormalizationPipeline(_NormalizerPipeline):
+    normalizer = staticmethod(article.normalize_date)
+    name = "date"
+
+
+class SignaturePipeline(_NormalizerPipeline):
+    normalizer = staticmethod(article.normalize_signature)
+    name = "signature"
+
+
+class ContentHashPipeline(_NormalizerPipeline):
+    normalizer = staticmethod(article.set_content_hash)
+    name = "content_hash"
+
+
+class OutputStop:
+    """What a pipeline does when a file of the run cannot be written: stop the crawl, loudly
+    (once), and mark the run failed; what was written stays valid."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    def __call__(self, exc: OutputWriteError) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        if stats.get_value("qptd/output/failed"):
+            return
+        logger.error("%s: stopping the crawl (what was written stays valid)", exc)
+        stats.set_value("qptd/output/failed", str(exc))
+        stop_crawl(self.crawler, "disk_full" if exc.disk_full else "output_failed")
+
+
+def _raise(exc: OutputWriteError) -> None:
+    raise exc
+
+
+class _RunWriterPipeline:
+    """A pipeline that writes into the crawl's run and stops the crawl when it cannot."""
+
+    def __init__(
+        self,
+        stats: StatsCollector,
+        run: CrawlRun,
+        on_write_error: Callable[[OutputWriteError], None] = _raise,
+    ):
+        self.stats = stats
+        self.run = run
+        self.on_write_error = on_write_error
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats, RunExtension.of(crawler), OutputStop(crawler))
+
+
+class ValidationPipeline(_RunWriterPipeline):
+    """Drops items that fail ``schemas/article.schema.json``, after writing them to rejects."""
+
+    @property
+    def rejects(self) -> JsonLinesWriter | None:
+        return self.run.rejects
+
+    def process_item(self, item: Any) -> Any:
+        record = item_record(item)
+        reasons = validation_errors(record)
+        if not reasons:
+            self.stats.inc_value("qptd/validation/valid")
+            return item
+        self.stats.inc_value("qptd/validation/rejected")
+        if self.rejects is not None:  # None in a dry run (scrapy parse / check / shell)
+            try:
+                self.rejects.write({"url": record.get("url"), "reasons": reasons, "item": record})
+            except OutputWriteError as exc:
+                self.on_write_error(exc)
+        raise DropItem(f"schema validation failed: {'; '.join(reasons)}")
+
+
+class JournalPipeline(_RunWriterPipeline):
+    """Appends every valid item to the run's journal (JSON Lines), flushed item by item.
+
+    The journal is what survives a hard kill: a Parquet feed is unreadable until its footer
+    is written, a flushed JSON line is not. Journaled articles are marked in the crawl state
+    with the run's id, so a restarted crawl does not fetch them again while that run waits
+    for ``qptd merge``. An item that cannot be journaled stops the crawl and is not exported
+    either: the next crawl fetches it again.
+    """
+
+    def process_item(self, item: Any) -> Any:
+        journal = self.run.journal
+        if journal is None:  # a dry run (scrapy parse / check / shell)
+            return item
+        if self.stats.get_value("qptd/output/failed"):
+            raise DropItem("the crawl is stopping: its output cannot be written")
+        record = item_record(item)
+        try:
+            journal.write(record)
+        except OutputWriteError as exc:
+            self.on_write_error(exc)
+            raise DropItem(f"not journaled: {exc}") from None
+        self.stats.inc_value("qptd/journal/items")
+        if self.run.state is not None:
+            self.run.state.mark_journaled(record["url"], self.run.run_id)
+        return item
+
+
+class FillRatePipeline(StatsPipeline):
+    """Counts exported items and, per key field, those with a value (for the report)."""
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        self.stats.inc_value("qptd/fill/items")
+        for name in FILL_FIELDS:
+            if adapter.get(name) not in (None, "", []):
+                self.stats.inc_value(f"qptd/fill/{name}")
+        return item

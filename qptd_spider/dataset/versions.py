@@ -1,0 +1,270 @@
+"""Versions of the dataset: where they are, which one is current, how they are kept.
+
+``dataset`` is a symlink to the current version, ``versions/<version id>/``: Parquet files
+by publication year and a ``_manifest.json`` (what the version changed, which runs it
+merged, where they came from). A version is never edited: a merge builds the next one
+beside it and swaps the link in one rename. The link must point at a version of this
+root, or be absent on a root that has no version yet; anything else (a link to a missing
+version, to ``/etc``, a real folder in its place) is refused with a clear error, never
+taken for "no dataset yet" (which would start the dataset over and, a few merges later,
+prune the real data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from ..clock import utc_now_iso
+from ..fileio import OutputWriteError, atomic_write_json, swap_symlink
+from ..layout import ExportsLayout
+from ..schema import arrow_schema
+
+# Leading "_": Parquet readers skip it when reading the version folder as a dataset.
+MANIFEST = "_manifest.json"
+UNKNOWN_YEAR = "unknown"
+# Row groups of ~5,000 articles (tens of MB in memory): small enough for the Hugging Face
+# viewer (it refuses row groups over ~300 MB) and for readers that page through the data.
+ROW_GROUP_ROWS = 5000
+COMPRESSION = "zstd"
+KEEP_VERSIONS = 5
+ENV_KEEP_VERSIONS = "QPTD_KEEP_VERSIONS"
+
+
+class DatasetError(RuntimeError):
+    """The dataset or a run file cannot be used as asked."""
+
+
+class DatasetLockedError(DatasetError):
+    """Another process holds the dataset's writer lock."""
+
+
+def keep_versions_default() -> int:
+    value = os.environ.get(ENV_KEEP_VERSIONS)
+    if not value:
+        return KEEP_VERSIONS
+    try:
+        keep = int(value)
+    except ValueError:
+        raise DatasetError(f"{ENV_KEEP_VERSIONS} must be a whole number, got {value!r}") from None
+    if keep < 1:
+        raise DatasetError(f"{ENV_KEEP_VERSIONS} must be at least 1, got {keep}")
+    return keep
+
+
+@contextmanager
+def writer_lock(layout: ExportsLayout) -> Iterator[None]:
+    """The dataset's writer lock (one merge, export or rollback at a time); raises
+    DatasetLockedError at once when another process holds it."""
+    try:
+        layout.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputWriteError(layout.root, exc) from exc
+    lock = FileLock(layout.lock, is_singleton=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise DatasetLockedError(
+            f"the dataset in {layout.root} is being written by another process; wait for it "
+            f"to finish (the lock {layout.lock} is released when that process exits, so a "
+            "stale lock cannot block you)"
+        ) from None
+    except OSError as exc:
+        raise OutputWriteError(layout.lock, exc) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def version_ids(layout: ExportsLayout) -> list[str]:
+    """Ids of the versions on disk (complete ones: with a manifest)."""
+    if not layout.versions.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in layout.versions.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()
+    )
+
+
+def current_version(layout: ExportsLayout) -> Path | None:
+    """The folder of the current version; None only on a root with no version at all."""
+    link = layout.dataset
+    if not link.is_symlink():
+        if link.exists():
+            raise DatasetError(
+                f"{link} is a real folder, not qptd's link to a version: move it away, then "
+                "`qptd rollback <version>` (versions: "
+                f"{', '.join(version_ids(layout)[-3:]) or 'none'})"
+            )
+        existing = version_ids(layout)
+        if existing:
+            raise DatasetError(
+                f"{link} is missing but {layout.versions} holds {len(existing)} version(s); "
+                f"point it at one with `qptd rollback {existing[-1]}`"
+            )
+        return None
+    target = Path(os.path.realpath(link))
+    versions = Path(os.path.realpath(layout.versions)) if layout.versions.exists() else None
+    if versions is None or target.parent != versions:
+        raise DatasetError(
+            f"{link} points at {link.readlink()}, which is not a version in {layout.versions}; "
+            "fix the link with `qptd rollback <version>`"
+        )
+    if not (target / MANIFEST).is_file():
+        raise DatasetError(
+            f"{link} points at version {target.name}, which does not exist (or lacks its "
+            f"manifest); `qptd versions` lists the ones that do, `qptd rollback` picks one"
+        )
+    return target
+
+
+def version_files(version: Path) -> list[Path]:
+    """The Parquet files of one version, sorted."""
+    return sorted(version.glob("year=*/*.parquet"))
+
+
+def empty_table(columns: list[str] | None = None) -> pa.Table:
+    schema = arrow_schema()
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns])
+    return schema.empty_table()
+
+
+def read_version(version: Path, columns: list[str] | None = None) -> pa.Table:
+    """All rows of one version with the article schema (without the ``year`` key). Files
+    of an older schema read with the new fields empty."""
+    schema = arrow_schema()
+    tables = [pq.read_table(f, columns=columns, schema=schema) for f in version_files(version)]
+    return pa.concat_tables(tables) if tables else empty_table(columns)
+
+
+def read_dataset(layout: ExportsLayout, columns: list[str] | None = None) -> pa.Table:
+    """The current version's rows (empty table when there is no dataset yet)."""
+    version = current_version(layout)
+    return read_version(version, columns) if version is not None else empty_table(columns)
+
+
+def load_manifest(version: Path) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DatasetError(
+            f"the manifest of version {version.name} cannot be read: {exc}"
+        ) from None
+    return manifest
+
+
+def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
+    """The manifests of every kept version, oldest merge first."""
+    manifests = []
+    for version_id in version_ids(layout):
+        try:
+            manifest = load_manifest(layout.version(version_id))
+        except DatasetError:
+            continue
+        manifest.setdefault("version", version_id)
+        manifests.append(manifest)
+    return sorted(manifests, key=lambda m: (str(m.get("merged_at") or ""), m["version"]))
+
+
+def dataset_target(layout: ExportsLayout) -> str | None:
+    """The target the dataset's rows come from (``portal``, ``replica``...), if known."""
+    version = current_version(layout)
+    if version is None:
+        return None
+    target = load_manifest(version).get("target")
+    return str(target) if target else None
+
+
+def switch_current(layout: ExportsLayout, version: Path) -> None:
+    swap_symlink(layout.dataset, version)
+
+
+def prune(layout: ExportsLayout, keep: int) -> list[str]:
+    """Remove old versions, keeping the newest ``keep`` by merge time (manifest), and never
+    the current one or the one it was built from; returns what was removed."""
+    current = current_version(layout)
+    protected = set()
+    if current is not None:
+        protected.add(current.name)
+        previous = load_manifest(current).get("previous_version")
+        if previous:
+            protected.add(str(previous))
+    ordered = [m["version"] for m in list_versions(layout)]
+    removed = []
+    for version_id in ordered[:-keep] if keep > 0 else []:
+        if version_id in protected:
+            continue
+        shutil.rmtree(layout.version(version_id))
+        removed.append(version_id)
+    for staging in layout.versions.glob(".*.staging*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    return removed
+
+
+def new_version_id(layout: ExportsLayout, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``-3``... when a version of that name exists already."""
+    candidate, n = wanted, 2
+    while layout.version(candidate).exists():
+        candidate, n = f"{wanted}-{n}", n + 1
+    return candidate
+
+
+def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any]:
+    """Make a kept version current again, as a new version (its files hard-linked, its
+    manifest saying what was rolled back to), so the history stays in order."""
+    from ..clock import new_run_id
+    from ..runs import check_run_id
+
+    check_run_id(version_id)
+    with writer_lock(layout):
+        source = layout.version(version_id)
+        if not (source / MANIFEST).is_file():
+            known = ", ".join(m["version"] for m in list_versions(layout)) or "none"
+            raise DatasetError(f"no version {version_id!r} in {layout.versions} (kept: {known})")
+        try:
+            current: Path | None = current_version(layout)
+        except DatasetError:
+            current = None  # a broken link is what a rollback repairs
+        new_id = new_version_id(layout, f"{new_run_id()}-rollback")
+        staging = layout.versions / f".{new_id}.staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        files: dict[str, int] = {}
+        for path in version_files(source):
+            relative = path.relative_to(source)
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+            files[str(relative)] = pq.read_metadata(target).num_rows
+        source_manifest = load_manifest(source)
+        manifest: dict[str, Any] = {
+            "version": new_id,
+            "kind": "rollback",
+            "rolled_back_to": version_id,
+            "merged_at": utc_now_iso(),
+            "previous_version": current.name if current else None,
+            "target": source_manifest.get("target"),
+            "runs": [],
+            "added": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "total": sum(files.values()),
+            "files": files,
+        }
+        staging.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(staging / MANIFEST, manifest)
+        staging.rename(layout.version(new_id))
+        switch_current(layout, layout.version(new_id))
+        prune(layout, keep)
+        return manifest

@@ -1,0 +1,240 @@
+"""The crawl's two policies, tested directly: which articles are fetched again (and how), and
+what happens to a page that failed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from qptd_spider.crawl.failures import FailureLog, FailurePolicy
+from qptd_spider.crawl.incremental import IncrementalPolicy
+from qptd_spider.crawl.state import CrawlState
+from qptd_spider.fileio import read_json_lines
+from qptd_spider.pages import ListingHint
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+OLD = "2026-01-01T08:00:00+07:00"  # months before NOW
+YOUNG = "2026-11-18T08:00:00+07:00"  # two days before NOW
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Any:
+    state = CrawlState(tmp_path / "s.sqlite")
+    yield state
+    state.close()
+
+
+def _policy(state: CrawlState, **kwargs: Any) -> IncrementalPolicy:
+    return IncrementalPolicy(state, recheck_days=7, now=NOW, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("setup", "waiting", "full", "expected"),
+    [
+        ("unknown", (), False, ("new", True, {})),
+        ("merged_old", (), False, ("known", False, {})),
+        ("merged_young", (), False, ("recheck", True, {"If-None-Match": '"e"'})),
+        ("journaled_by_waiting_run", ("run-1",), False, ("journaled", False, {})),
+        # A run that failed its health check (or whose journal is gone) is not waiting.
+        ("journaled_by_waiting_run", (), False, ("new", True, {})),
+        ("fetched_not_merged", (), False, ("new", True, {})),
+        ("merged_old", (), True, ("new", True, {})),
+        ("merged_no_date", (), False, ("recheck", True, {"If-None-Match": '"e"'})),
+    ],
+)
+def test_incremental_decisions(
+    state: CrawlState,
+    setup: str,
+    waiting: tuple[str, ...],
+    full: bool,
+    expected: tuple[str, bool, dict[str, str]],
+) -> None:
+    url = "https://x.vn/a.html"
+    if setup == "merged_old":
+        state.mark_merged([(url, OLD)])
+    elif setup == "merged_young":
+        state.record_fetch(url, YOUNG, '"e"', None)
+        state.mark_merged([(url, YOUNG)])
+    elif setup == "merged_no_date":
+        state.record_fetch(url, None, '"e"', None)
+        state.mark_merged([(url, None)])
+    elif setup == "journaled_by_waiting_run":
+        state.record_fetch(url, OLD, None, None)
+        state.mark_journaled(url, "run-1")
+    elif setup == "fetched_not_merged":
+        state.record_fetch(url, OLD, None, None)
+    decision = _policy(state, full=full, waiting_runs=waiting).decide(url)
+    assert (decision.reason, decision.fetch, decision.headers) == expected
+
+
+def test_paging_stops_only_on_merged_old_articles(state: CrawlState) -> None:
+    state.mark_merged([("https://x.vn/old.html", OLD), ("https://x.vn/young.html", YOUNG)])
+    policy = _policy(state)
+    assert policy.is_known_and_old("https://x.vn/old.html")
+    assert not policy.is_known_and_old("https://x.vn/young.html")
+    assert not policy.is_known_and_old("https://x.vn/new.html")
+    assert not _policy(state, full=True).is_known_and_old("https://x.vn/old.html")
+
+
+def test_a_304_keeps_the_article_merged_and_a_200_waits_for_merge(state: CrawlState) -> None:
+    url = "https://x.vn/a.html"
+    state.mark_merged([(url, YOUNG)])
+    policy = _policy(state)
+    policy.record_not_modified(url)
+    assert state.get(url).merged  # type: ignore[union-attr]
+    policy.record_fetch(url, YOUNG, '"e2"', None)
+    assert not state.get(url).merged  # type: ignore[union-attr]
+
+
+def test_a_policy_without_state_fetches_everything() -> None:
+    policy = IncrementalPolicy(None)
+    assert policy.decide("https://x.vn/a.html").fetch
+    policy.record_fetch("https://x.vn/a.html", None, None, None)  # nothing to remember
+    assert policy.pending() == []
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+def _failure_policy(tmp_path: Path, state: CrawlState | None = None, **kwargs: Any) -> Any:
+    stats = MemoryStatsCollector(get_crawler(Spider))
+    log = FailureLog(tmp_path / "failures.jsonl", state, run_id="run-1")
+    return FailurePolicy(log, stats, retry_times=2, **kwargs), stats
+
+
+def _article(url: str, hint: ListingHint | None = None, retries: int = 0) -> Request:
+    return Request(
+        url,
+        cb_kwargs={"hint": hint or ListingHint()},
+        meta={"qptd_page": "article", "retry_times": retries},
+    )
+
+
+SPIDER = Spider.from_crawler(get_crawler(Spider, {"RETRY_TIMES": 2}), name="t")
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint", "listed", "insist", "retried"),
+    [
+        ("http_503", None, False, False, False),  # Scrapy's own retries handled it
+        ("truncated", None, False, False, True),
+        ("redirect_loop", None, False, False, True),
+        ("soft_404", None, False, False, False),  # a related link to a removed article
+        ("soft_404", ListingHint(article_id="a" * 24), False, False, True),  # listed
+        ("soft_404", None, True, False, True),  # seen on a list page
+        ("soft_404", None, False, True, True),  # a retry-failed run insists
+        ("not_article", None, False, False, False),
+    ],
+)
+def test_which_failures_the_spider_retries(
+    tmp_path: Path,
+    kind: str,
+    hint: ListingHint | None,
+    listed: bool,
+    insist: bool,
+    retried: bool,
+) -> None:
+    policy, _ = _failure_policy(tmp_path, is_listed=lambda key: listed, insist=insist)
+    assert policy.worth_retrying(_article("https://x.vn/a.html", hint), kind) is retried
+
+
+def test_retries_end_in_a_failure_record(tmp_path: Path, state: CrawlState) -> None:
+    policy, stats = _failure_policy(tmp_path, state)
+    request = _article("https://x.vn/a.html?categoryId=1")
+    retry = policy.handle(request, "truncated", "page ends before its end", SPIDER)
+    assert retry is not None and retry.meta["retry_times"] == 1
+    again = policy.handle(retry, "truncated", "page ends before its end", SPIDER)
+    assert again is not None and again.meta["retry_times"] == 2
+    assert policy.handle(again, "truncated", "page ends before its end", SPIDER) is None
+    policy.log.close()
+    [(_, record)] = list(read_json_lines(tmp_path / "failures.jsonl"))
+    assert (record["url"], record["kind"], record["attempts"], record["page"]) == (
+        "https://x.vn/a.html?categoryId=1",
+        "truncated",
+        3,
+        "article",
+    )
+    assert stats.get_value("qptd/retries/truncated") == 2
+    assert stats.get_value("qptd/failures/truncated") == 1
+    # ... and in the crawl state, for the next crawl.
+    [carried] = state.carried_failures(max_runs=3)
+    assert (carried.url, carried.kind) == ("https://x.vn/a.html?categoryId=1", "truncated")
+
+
+def test_a_redirected_page_is_recorded_and_retried_as_first_asked(tmp_path: Path) -> None:
+    policy, _ = _failure_policy(tmp_path)
+    hop = Request(
+        "https://x.vn/__loop__/a/x.html",
+        meta={
+            "qptd_page": "article",
+            "redirect_urls": ["https://x.vn/a.html"],
+            "redirect_times": 3,
+        },
+        cb_kwargs={"hint": ListingHint()},
+    )
+    retry = policy.handle(hop, "redirect_loop", "max redirections", SPIDER)
+    assert retry is not None and retry.url == "https://x.vn/a.html"
+    assert not any(k.startswith("redirect_") for k in retry.meta)
+
+
+def test_listing_failures_keep_their_place_in_the_category(tmp_path: Path) -> None:
+    policy, _ = _failure_policy(tmp_path)
+    request = Request(
+        "http://t/quoc-te?page=4",
+        meta={"qptd_page": "listing", "category_path": "quoc-te", "listing_page": 4},
+    )
+    assert policy.handle(request, "http_500", "500", SPIDER) is None
+    policy.log.close()
+    [(_, record)] = list(read_json_lines(tmp_path / "failures.jsonl"))
+    assert (record["page"], record["category_path"], record["listing_page"]) == (
+        "listing",
+        "quoc-te",
+        4,
+    )
+
+
+def test_a_carried_failure_is_cleared_once_fetched(tmp_path: Path, state: CrawlState) -> None:
+    state.record_failure("https://x.vn/a.html", "article", "http_503", "run-0")
+    policy, _ = _failure_policy(tmp_path, state)
+    assert [c.url for c in policy.carried(max_runs=3)] == ["https://x.vn/a.html"]
+    policy.resolved("https://x.vn/other.html")  # never failed: nothing to do
+    policy.resolved("https://x.vn/a.html")
+    assert state.carried_failures(max_runs=3) == []
+
+
+def test_a_dead_link_that_a_list_page_shows_later_is_tried_again(tmp_path: Path) -> None:
+    policy, _ = _failure_policy(tmp_path)
+    link = _article("https://x.vn/a.html")  # reached through a related link first
+    assert policy.handle(link, "soft_404", "not found", SPIDER) is None  # no retry: unlisted
+    assert policy.relisted("https://x.vn/a.html") is True  # ... then a list page shows it
+    assert policy.relisted("https://x.vn/a.html") is False  # once
+    assert policy.relisted("https://x.vn/b.html") is False
+    policy.log.close()
+
+
+def test_a_carried_listed_article_is_insisted_on_and_a_carried_link_is_not(
+    tmp_path: Path, state: CrawlState
+) -> None:
+    policy, _ = _failure_policy(tmp_path, state)
+    listed = _article("https://x.vn/a.html", ListingHint(article_id="a" * 24))
+    assert (
+        policy.handle(
+            listed.replace(meta={**listed.meta, "retry_times": 9}), "soft_404", "x", SPIDER
+        )
+        is None
+    )
+    assert policy.handle(_article("https://x.vn/b.html"), "soft_404", "x", SPIDER) is None
+    carried = {c.url: c.listed for c in state.carried_failures(max_runs=3)}
+    assert carried == {"https://x.vn/a.html": True, "https://x.vn/b.html": False}
+    # The next crawl asks again, with what it knew: the listed one gets retries again.
+    again = Request("https://x.vn/a.html", meta={"qptd_page": "article", "qptd_listed": True})
+    assert policy.worth_retrying(again, "soft_404")
+    link = Request("https://x.vn/b.html", meta={"qptd_page": "article", "qptd_listed": False})
+    assert not policy.worth_retrying(link, "soft_404")
+    policy.log.close()
