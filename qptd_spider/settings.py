@@ -29,8 +29,8 @@ QPTD_FAILURES_FILE = ""
 QPTD_REJECTS_FILE = ""
 QPTD_REPORT_FILE = ""
 QPTD_STATS_FILE = ""
-# `scrapy parse`, `check` and `shell` set this: nothing is written or remembered.
-QPTD_DRY_RUN = False
+# QPTD_DRY_RUN: set by `scrapy parse`, `check` and `shell`: nothing is written or
+# remembered (not set here, so that those commands can set it).
 
 # -- politeness for the live site ------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -111,6 +111,7 @@ EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,
     "qptd_spider.crawl.feeds.SafeFeedExporter": 0,
     "qptd_spider.crawl.run.RunExtension": 500,
+    "qptd_spider.crawl.politeness.PolitenessExtension": 510,
 }
 # Distributed crawls: set QPTD_REDIS_URL (e.g. redis://host:6379/0) on every worker
 # (needs `pip install 'qptd[distributed]'`).

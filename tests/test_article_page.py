@@ -3,11 +3,14 @@ names the fields it broke. Expectations are refreshed with `make fixtures`."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from qptd_harness.replica import Portal
 from qptd_spider import __version__
 from qptd_spider.extract import extract_item
+from qptd_spider.normalize.article import content_hash
 from qptd_spider.pages import ArticlePage
 from qptd_spider.pages.compiled_css import compiled, select, strings, text_of
 from qptd_spider.parser_version import parser_version
@@ -16,6 +19,7 @@ from tests.conftest import (
     ARTICLE_FIXTURES,
     MANIFEST,
     NOT_ARTICLE_FIXTURES,
+    PAGES,
     page_expected,
     page_html,
 )
@@ -230,3 +234,81 @@ def test_compiled_strings_are_plain_str_and_missing_roots_match_nothing() -> Non
     assert select(None, "p") == []
     assert strings(None, "a::attr(href)") == []
     assert text_of(select(page.document, "h1")) == page.title()
+
+
+def test_a_page_nested_a_thousand_deep_is_read_without_recursion() -> None:
+    """Issue 11: 1,000 nested divs ended in a RecursionError (a traceback in `qptd extract`,
+    a page neither exported nor recorded as failed in a crawl)."""
+    depth = 1500
+    html = (
+        '<html><body><article class="news-detail-layout-type-2">'
+        '<h1 class="title-detail" itemprop="headline">Tiêu đề</h1>'
+        '<div class="content-detail" itemprop="articleBody">'
+        + "<div>" * depth
+        + "<p>Đoạn văn thứ nhất nằm rất sâu.</p><p>Đoạn văn thứ hai.</p>"
+        + "</div>" * depth
+        + '</div><div class="rating">x</div></article></body></html>'
+    )
+    item = extract_item(html, "https://quocphongthudo.vn/a/b.html", CRAWLED_AT)
+    assert item is not None
+    assert item["body"] == "Đoạn văn thứ nhất nằm rất sâu.\n\nĐoạn văn thứ hai."
+
+
+def test_a_callback_that_raises_becomes_a_failure_record() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+
+    from qptd_spider.crawl.spidermiddlewares import ParseErrorMiddleware
+
+    recorded: list[tuple[str, str]] = []
+    spider = SimpleNamespace(record_parse_error=lambda r, e: recorded.append((r.url, e)))
+    middleware = ParseErrorMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]
+    response = HtmlResponse("https://quocphongthudo.vn/a/b.html", body=b"<html></html>")
+    assert list(middleware.process_spider_exception(response, RecursionError("too deep"))) == []
+    assert recorded == [("https://quocphongthudo.vn/a/b.html", "RecursionError: too deep")]
+
+
+HANDWRITTEN = json.loads((PAGES / "handwritten-expectations.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "authors",
+        "author",
+        "position",
+        "source",
+        "published_at",
+        "published_at_precision",
+        "published_at_source",
+    ],
+)
+@pytest.mark.parametrize("name", sorted(k for k in HANDWRITTEN if not k.startswith("_")))
+def test_handwritten_pages_against_expectations_written_by_hand(name: str, field: str) -> None:
+    """Independent of `make fixtures`: a refresh cannot bless a regression here."""
+    assert extracted(name)[field] == HANDWRITTEN[name][field]
+
+
+@pytest.mark.parametrize(
+    ("field", "covered"),
+    [
+        ("title", True),
+        ("lead", True),
+        ("body", True),
+        ("published_at", False),
+        ("author", False),
+        ("category", False),
+        ("images", False),
+        ("keywords", False),
+    ],
+)
+def test_content_hash_covers_title_lead_and_body_and_nothing_else(
+    field: str, covered: bool
+) -> None:
+    item = dict(page_expected(ARTICLE_FIXTURES[0]))
+    before = content_hash(item)
+    changed = dict(item, **{field: ["khác"] if isinstance(item[field], list) else "khác"})
+    assert (content_hash(changed) != before) is covered
+    # ... and the stored hash is the one of the stored text.
+    assert item["content_hash"] == before

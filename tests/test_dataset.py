@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -500,21 +499,43 @@ def test_commands_on_a_missing_or_empty_root_say_so_and_create_nothing(
     assert not missing.exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_exports_root_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _without_room(limit: int) -> Any:
+    """A file size limit: every write past it fails like a full disk (EFBIG; Python
+    ignores SIGXFSZ), for root too, unlike a read-only folder."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.parametrize("command", ["merge", "export", "report"])
+def test_a_full_disk_during_merge_export_or_report_is_a_clear_error(
+    tmp_path: Path, command: str
 ) -> None:
     run = write_run(tmp_path / "a.parquet", items())
     root = tmp_path / "exports"
     merge_files(root, [run], "v1")
-    root.chmod(0o500)
-    try:
-        assert main(["merge", str(run), "--exports", str(root)]) == 2
-        assert main(["export", "--exports", str(root)]) == 2
-        assert main(["report", "--exports", str(root)]) == 2
-    finally:
-        root.chmod(0o700)
-    assert "Traceback" not in capsys.readouterr().err
+    newer = write_run(
+        tmp_path / "b.parquet",
+        [_changed(r, "2026-05-01T00:00:00+00:00", body="Sửa.") for r in items()],
+    )
+    args = {
+        "merge": ["merge", str(newer)],
+        "export": ["export", "--no-check"],
+        "report": ["report"],
+    }[command]
+    done = subprocess.run(
+        [sys.executable, "-m", "qptd_spider.cli", *args, "--exports", str(root)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_without_room(2000),
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("qptd: cannot write ") and "File too large" in line
+    # What was there is whole: the dataset still reads, its link still points at v1.
+    assert current_version(layout_at(root)).name == "v1"  # type: ignore[union-attr]
+    assert read_dataset(layout_at(root)).num_rows == len(items())
 
 
 @pytest.mark.parametrize("run_id", ["../evil", "a/b", ".hidden", "x" * 101, "a..b"])

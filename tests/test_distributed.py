@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -64,18 +65,17 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     server.wait(timeout=20)
 
 
-def test_two_workers_export_every_article_exactly_once(
-    redis_url: str, start_replica: StartReplica, tmp_path: Path
-) -> None:
-    replica = start_replica(150)
-    exports = tmp_path / "exports"
+def _workers(
+    redis_url: str, base_url: str, tmp_path: Path, exports: Path, crawl_id: str, names: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Run crawl workers side by side; their stats by name."""
     workers = []
-    for name in ("a", "b"):
+    for name in names:
         settings = {
             **isolated_crawl_settings(tmp_path, name),
             "QPTD_EXPORTS": str(exports),
             "QPTD_REDIS_URL": redis_url,
-            "QPTD_REDIS_CRAWL_ID": "test",
+            "QPTD_REDIS_CRAWL_ID": crawl_id,
             "QPTD_REDIS_IDLE_SECONDS": "3",
             "LOG_FILE": str(tmp_path / f"{name}.log"),
             "LOG_LEVEL": "INFO",
@@ -86,9 +86,7 @@ def test_two_workers_export_every_article_exactly_once(
             "DOWNLOAD_DELAY": "0.05",
             "DOWNLOAD_DELAY_JITTER": "0",
         }
-        command = crawl_command(
-            tmp_path / f"{name}.parquet", {"base_url": replica.base_url}, settings
-        )
+        command = crawl_command(tmp_path / f"{name}.parquet", {"base_url": base_url}, settings)
         workers.append(
             subprocess.Popen(
                 command,
@@ -101,10 +99,19 @@ def test_two_workers_export_every_article_exactly_once(
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err[-3000:]
-    exported = {}
-    for name in ("a", "b"):
-        stats = json.loads((tmp_path / f"{name}.stats.json").read_text(encoding="utf-8"))
-        exported[name] = stats.get("item_scraped_count", 0)
+    return {
+        name: json.loads((tmp_path / f"{name}.stats.json").read_text(encoding="utf-8"))
+        for name in names
+    }
+
+
+def test_two_workers_export_every_article_exactly_once_and_share_what_is_known(
+    redis_url: str, start_replica: StartReplica, tmp_path: Path
+) -> None:
+    replica = start_replica(150)
+    exports = tmp_path / "exports"
+    stats = _workers(redis_url, replica.base_url, tmp_path, exports, "test", ["a", "b"])
+    exported = {name: s.get("item_scraped_count", 0) for name, s in stats.items()}
     assert all(n > 0 for n in exported.values()), exported  # both did a share
     assert sum(exported.values()) == 150
     result = merge_pending(exports)
@@ -114,3 +121,11 @@ def test_two_workers_export_every_article_exactly_once(
     ]
     assert len(paths) == len(set(paths)) == 150
     assert set(paths) == {replica.portal.path_of(i) for i in range(150)}
+    # A re-crawl by two workers costs about what it costs one: both read what the dataset
+    # holds from Redis (seeded from the crawl state), so neither fetches a known article.
+    one = _workers(redis_url, replica.base_url, tmp_path, exports, "again-1", ["solo"])["solo"]
+    two = _workers(redis_url, replica.base_url, tmp_path, exports, "again-2", ["c", "d"])
+    assert one.get("qptd/articles/parsed", 0) == 0
+    assert sum(s.get("qptd/articles/parsed", 0) for s in two.values()) == 0
+    requests_two = sum(s["downloader/request_count"] for s in two.values())
+    assert requests_two <= one["downloader/request_count"] + 2  # + the second robots.txt

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from qptd_spider.extract import extract_item
 from qptd_spider.normalize.dates import parse_date
-from qptd_spider.normalize.signature import parse_signature, split_signature
-from qptd_spider.normalize.text import clean_metadata, name_case
+from qptd_spider.normalize.signature import opens_signature, parse_signature, split_signature
+from qptd_spider.normalize.text import clean_metadata, clean_whitespace, name_case
 from qptd_spider.pages import ListingPage
-from qptd_spider.schema import validation_errors
+from qptd_spider.schema import field_names, rows_to_table, validation_errors
 from qptd_spider.urls import PortalUrls
 from tests.conftest import ARTICLE_FIXTURES, MANIFEST, page_html
 
@@ -31,8 +31,12 @@ EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 def test_signatures_never_crash_and_never_invent_empty_names(text: str) -> None:
     signature = parse_signature(text)
     assert all(author.name.strip() for author in signature.authors)
-    body, found = split_signature([text, *text.split("\n")])
-    assert len(body) + len(found) == len(text.split("\n")) + 1
+    paragraphs = [text, *text.split("\n")]
+    body, found = split_signature(paragraphs)
+    # The signature is a tail of the paragraphs, at most three, opened by a signature line.
+    assert body + found == paragraphs
+    assert len(found) <= 3
+    assert not found or opens_signature(found[0])
 
 
 @EXAMPLES
@@ -50,7 +54,10 @@ def test_text_normalizers_never_crash(text: str) -> None:
     assert clean_metadata(text) is None or clean_metadata(clean_metadata(text)) == clean_metadata(
         text
     )
-    name_case(text)
+    named = name_case(text)
+    assert name_case(named) == named  # done once, done
+    # Only letter case and spaces change: the same letters in the same order.
+    assert "".join(named.split()).casefold() == "".join(clean_whitespace(text).split()).casefold()
 
 
 @EXAMPLES
@@ -87,7 +94,11 @@ def test_mutated_pages_give_a_valid_item_or_a_reason(name: str, seed: int) -> No
     item = extract_item(html, MANIFEST[name]["url"], "2026-01-01T00:00:00+00:00")
     if item is not None:
         reasons = validation_errors(item)  # what the validation pipeline would reject for
-        assert all(isinstance(r, str) and r for r in reasons)
+        # Each reason names the field at fault; an item with none goes into Arrow whole.
+        fields = {*field_names(), "(item)"}
+        assert all(r.split(":", 1)[0].split("/", 1)[0] in fields for r in reasons)
+        if not reasons:
+            assert rows_to_table([item]).num_rows == 1
     ListingPage(html, MANIFEST[name]["url"]).entries()
     ListingPage(html, MANIFEST[name]["url"]).pagination()
 

@@ -1,4 +1,4 @@
-"""Signatures → authors: the forms of MARKUP.md, table-driven."""
+"""Signatures → authors: the forms of docs/PORTAL.md, table-driven."""
 
 from __future__ import annotations
 

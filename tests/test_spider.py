@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
 
 import pytest
 from scrapy.utils.misc import is_generator_with_return_value
@@ -29,11 +28,3 @@ def test_no_callback_is_a_generator_that_returns_a_value(name: str) -> None:
     # a value returned from a generator callback would be silently lost.
     assert settings.WARN_ON_GENERATOR_RETURN_VALUE is False
     assert not is_generator_with_return_value(getattr(QptdSpider, name))
-
-
-def test_the_check_does_find_a_returned_value() -> None:
-    def parse_bad(response: object) -> Iterator[object]:
-        yield response
-        return 1
-
-    assert is_generator_with_return_value(parse_bad)

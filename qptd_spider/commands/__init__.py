@@ -14,3 +14,9 @@ EXIT_HEALTH = 3
 EXIT_OUTPUT = 4
 
 DRY_RUN_SETTINGS: dict[str, Any] = {"QPTD_DRY_RUN": True}
+
+
+def apply_dry_run(settings: Any, **extra: Any) -> None:
+    """The dry-run settings, above the project's own values (a command's defaults are not)."""
+    for name, value in {**DRY_RUN_SETTINGS, **extra}.items():
+        settings.set(name, value, priority="cmdline")

@@ -31,7 +31,7 @@ class StoredPageContract(Contract):
         path = Path(self.args[0])
         if not path.is_absolute():
             path = project_root() / path
-        args.setdefault("meta", {})[STORED_PAGE] = str(path)
+        args["meta"] = {**(args.get("meta") or {}), STORED_PAGE: str(path)}
         args["dont_filter"] = True
         return args
 

@@ -65,6 +65,8 @@ def failure_kind(failure: Failure) -> str:
         text = str(value).lower()
         if "time budget" in text:
             return "time_budget"
+        if "request limit" in text:
+            return "limit"
         if "offsite" in text or "allowed" in text:
             return "offsite"
         if "redirect" in text:

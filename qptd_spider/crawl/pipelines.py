@@ -22,7 +22,7 @@ from ..items import item_record
 from ..normalize import article
 from ..schema import validation_errors
 from .monitoring import FILL_FIELDS
-from .run import CrawlRun, RunExtension, stop_crawl
+from .run import CrawlRun, OutputStop, RunExtension
 
 logger = logging.getLogger(__name__)
 
@@ -72,23 +72,6 @@ class SignaturePipeline(_NormalizerPipeline):
 class ContentHashPipeline(_NormalizerPipeline):
     normalizer = staticmethod(article.set_content_hash)
     name = "content_hash"
-
-
-class OutputStop:
-    """What a pipeline does when a file of the run cannot be written: stop the crawl, loudly
-    (once), and mark the run failed; what was written stays valid."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    def __call__(self, exc: OutputWriteError) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
-        if stats.get_value("qptd/output/failed"):
-            return
-        logger.error("%s: stopping the crawl (what was written stays valid)", exc)
-        stats.set_value("qptd/output/failed", str(exc))
-        stop_crawl(self.crawler, "disk_full" if exc.disk_full else "output_failed")
 
 
 def _raise(exc: OutputWriteError) -> None:
@@ -160,7 +143,11 @@ class JournalPipeline(_RunWriterPipeline):
             raise DropItem(f"not journaled: {exc}") from None
         self.stats.inc_value("qptd/journal/items")
         if self.run.state is not None:
-            self.run.state.mark_journaled(record["url"], self.run.run_id)
+            try:
+                self.run.state.mark_journaled(record["url"], self.run.run_id)
+            except OutputWriteError as exc:
+                # Journaled but not marked: the next crawl fetches it again, no loss.
+                self.on_write_error(exc)
         return item
 
 

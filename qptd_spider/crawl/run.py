@@ -78,6 +78,24 @@ def stop_crawl(crawler: Crawler, reason: str) -> None:
 _pending_stops: list[Any] = []  # keeps the scheduled closes alive until they run
 
 
+class OutputStop:
+    """What the crawl does when a file of the run (journal, rejects, failures, crawl state,
+    feed) cannot be written: stop, loudly (once), and mark the run failed; what was
+    written stays valid."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    def __call__(self, exc: OutputWriteError) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        if stats.get_value("qptd/output/failed"):
+            return
+        logger.error("%s: stopping the crawl (what was written stays valid)", exc)
+        stats.set_value("qptd/output/failed", str(exc))
+        stop_crawl(self.crawler, "disk_full" if exc.disk_full else "output_failed")
+
+
 class CrawlSetupError(RuntimeError):
     """The crawl cannot start as configured (its exports root is in use, not writable...)."""
 
@@ -188,6 +206,7 @@ class RunExtension:
         self._not_modified = 0
         self._started_monotonic = time.monotonic()
         self._feeds_closed: asyncio.Event | None = None
+        self._opened = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -196,29 +215,38 @@ class RunExtension:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.feed_exporter_closed, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     @staticmethod
     def of(crawler: Crawler) -> CrawlRun:
-        """The run of ``crawler`` (for the spider, pipelines and middlewares)."""
+        """The run of ``crawler`` (for the spider, pipelines and middlewares), opened: its
+        state and policies are ready (Scrapy may start reading the spider's start requests
+        before it sends ``spider_opened``)."""
         ext = crawler.get_extension(RunExtension)
         if ext is None:
             raise RuntimeError("qptd's RunExtension is not enabled in EXTENSIONS")
+        if crawler.spider is not None:
+            ext.open(crawler.spider)
         return ext.run
 
     # -- start ---------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        run = self.run
-        if run.dry_run:
-            return
-        self._feeds_closed = asyncio.Event()
         try:
-            self._open(spider)
+            self.open(spider)
         except (OSError, CrawlSetupError) as exc:
             logger.error("cannot start the run: %s", exc)
             self.crawler.stats.set_value("qptd/output/failed", str(exc))  # type: ignore[union-attr]
             stop_crawl(self.crawler, "output_failed")
+
+    def open(self, spider: Spider) -> None:
+        """Open the run once: its folder, lock, crawl state, policies and record."""
+        if self._opened or self.run.dry_run:
+            return
+        self._opened = True
+        self._feeds_closed = asyncio.Event()
+        self._open(spider)
 
     def _open(self, spider: Spider) -> None:
         run = self.run
@@ -295,6 +323,11 @@ class RunExtension:
         }
 
     # -- during --------------------------------------------------------------------------
+
+    def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        """A file that cannot be written, met in a callback or errback, stops the crawl."""
+        if isinstance(failure.value, OutputWriteError):
+            OutputStop(self.crawler)(failure.value)
 
     def response_received(self, response: Response, request: Any, spider: Spider) -> None:
         self._responses_per_second[int(time.time())] += 1

@@ -10,7 +10,9 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from ..fileio import OutputWriteError
 from ..items import ArticleItem
+from .run import OutputStop
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ class ParseErrorMiddleware:
         return cls(crawler)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any]:
+        if isinstance(exception, OutputWriteError):
+            OutputStop(self.crawler)(exception)  # the disk, not the page: stop the crawl
+            return []
         spider = self.crawler.spider
         logger.error(
             "could not parse %s: %s: %s", response.url, type(exception).__name__, exception

@@ -15,6 +15,7 @@ its queue does not lose them: list pages are read again on every crawl, related 
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import utc_now_iso
+from ..fileio import OutputWriteError
 
 # Columns beside the URL key. A state file written by an older qptd gets the columns it
 # lacks added on open (with their defaults), so an upgrade never breaks a scheduled crawl.
@@ -92,6 +94,15 @@ class CrawlState:
         if "listed" not in present:
             self._db.execute("ALTER TABLE failures ADD COLUMN listed INTEGER NOT NULL DEFAULT 0")
 
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """One write; a disk that cannot take it is an OutputWriteError (the crawl stops)."""
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            full = "full" in str(exc)
+            cause = OSError(errno.ENOSPC if full else errno.EIO, str(exc))
+            raise OutputWriteError(self.path, cause) from exc
+
     # -- articles ----------------------------------------------------------------------------
 
     def get(self, url: str) -> KnownArticle | None:
@@ -116,7 +127,7 @@ class CrawlState:
         warc_ref: dict[str, Any] | None = None,
     ) -> None:
         """A page was fetched; a changed (200) page waits for the next merge again."""
-        self._db.execute(
+        self._write(
             """INSERT INTO articles
                  (url, published_at, etag, last_modified, last_fetched, merged, warc_ref)
                VALUES (?, ?, ?, ?, ?, 0, ?)
@@ -142,7 +153,7 @@ class CrawlState:
 
     def mark_journaled(self, url: str, run_id: str) -> None:
         """The item of ``url`` is safe in the journal of ``run_id``, waiting for a merge."""
-        self._db.execute(
+        self._write(
             """INSERT INTO articles (url, journaled_run) VALUES (?, ?)
                ON CONFLICT(url) DO UPDATE SET journaled_run = excluded.journaled_run""",
             (url, run_id),
@@ -186,7 +197,7 @@ class CrawlState:
         listed: bool = False,
     ) -> None:
         """A page failed in ``run_id``; counted once per run."""
-        self._db.execute(
+        self._write(
             """INSERT INTO failures (url, page, category_path, listing_page, kind, runs,
                                      last_run, last_failed, listed)
                VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
@@ -198,7 +209,7 @@ class CrawlState:
         )
 
     def clear_failure(self, url: str) -> None:
-        self._db.execute("DELETE FROM failures WHERE url = ?", (url,))
+        self._write("DELETE FROM failures WHERE url = ?", (url,))
 
     def carried_failures(self, max_runs: int) -> list[CarriedFailure]:
         """Pages that failed in fewer than ``max_runs`` runs, listing pages first."""
@@ -215,13 +226,13 @@ class CrawlState:
     # -- pages found but not fetched yet ----------------------------------------------------
 
     def frontier_add(self, url: str, run_id: str, hint: dict[str, Any] | None) -> None:
-        self._db.execute(
+        self._write(
             "INSERT OR IGNORE INTO frontier (url, run_id, hint) VALUES (?, ?, ?)",
             (url, run_id, json.dumps(hint) if hint else None),
         )
 
     def frontier_done(self, url: str) -> None:
-        self._db.execute("DELETE FROM frontier WHERE url = ?", (url,))
+        self._write("DELETE FROM frontier WHERE url = ?", (url,))
 
     def frontier_pending(self) -> list[tuple[str, dict[str, Any] | None]]:
         rows = self._db.execute("SELECT url, hint FROM frontier ORDER BY rowid").fetchall()

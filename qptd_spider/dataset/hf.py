@@ -20,7 +20,7 @@ import datasets
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .. import __version__
-from ..fileio import swap_symlink
+from ..fileio import atomic_write_text, swap_symlink
 from ..layout import ExportsLayout
 from ..schema import arrow_schema, article_schema
 from .stats import KEY_FIELDS, DatasetStats, version_stats
@@ -202,11 +202,11 @@ def export_hf(layout: ExportsLayout, note: str = DEFAULT_NOTE, check: bool = Fal
         stats = version_stats(version)
         header = card_data(stats, num_bytes).to_yaml()
         card = DatasetCard(f"---\n{header}\n---\n\n{card_body(stats, manifest, note)}")
-        card.save(staging / "README.md")
-        (staging / "LICENSE.md").write_text(
+        atomic_write_text(staging / "README.md", str(card))
+        atomic_write_text(
+            staging / "LICENSE.md",
             "The articles remain the property of Báo Quốc phòng Thủ đô and their authors; see "
             'README.md, "License and terms".\n',
-            encoding="utf-8",
         )
         if check:
             check_loads(staging, stats.articles)

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from ..clock import new_run_id, utc_now_iso
 from ..crawl.state import CrawlState
-from ..fileio import atomic_write_json
+from ..fileio import OutputWriteError, atomic_write_json
 from ..layout import ExportsLayout
 from ..runs import Run, check_run_id, find_run, load_run
 from ..schema import arrow_schema, field_names
@@ -404,12 +404,15 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:  # Arrow's own I/O errors are OSErrors, without a file name
+        raise OutputWriteError(path, exc) from exc
 
 
 def _build(
@@ -499,9 +502,11 @@ def merge(
         staging.mkdir(parents=True)
         try:
             merged = _stage(staging, previous, inputs.files, result)
-        except BaseException:
+        except BaseException as exc:
             # A bad run file or a full disk: nothing of this merge stays behind.
             shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError) and not isinstance(exc, OutputWriteError):
+                raise OutputWriteError(staging, exc) from exc
             raise
         if result.no_op:
             shutil.rmtree(staging, ignore_errors=True)

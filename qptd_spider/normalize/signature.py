@@ -1,7 +1,7 @@
 """Signatures (the author lines at the end of an article) → authors, positions, source.
 
 A QPTĐ signature has no markup of its own: it is the last short paragraph or two of the
-body, in many forms (see shared/portal/MARKUP.md, "Signatures"):
+body, in many forms (see docs/PORTAL.md, "Signatures"):
 
     Nguyễn Xuân Lưu, Thành ủy viên,
     Bí thư Quận ủy, Chủ tịch UBND quận Thanh Xuân

@@ -114,7 +114,7 @@ class ArticlePage:
     def is_complete(self) -> bool:
         """False for a page cut short in transit: no closing rating block and no ``</html>``.
 
-        Every article page ends with the rating block (MARKUP.md); a page without it that
+        Every article page ends with the rating block (docs/PORTAL.md); a page without it that
         does not even reach ``</html>`` lost its end, and its body would be partial.
         """
         if select(self.root, self.RATING):
@@ -301,14 +301,21 @@ class ArticlePage:
         self._collect_blocks(body[0], blocks)
         return blocks
 
-    def _collect_blocks(self, element: object, out: list[_BodyBlock]) -> None:
-        for child in element.iterchildren():  # type: ignore[attr-defined]
+    def _collect_blocks(self, element: Any, out: list[_BodyBlock]) -> None:
+        """Blocks in document order; wrappers are entered. A loop with its own stack, not
+        recursion: a hostile page nests divs thousands deep (Python's limit is ~1,000)."""
+        stack = [iter(element.iterchildren())]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                continue
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag in _WRAPPER_TAGS and any(
                 c.tag in _NESTED_BLOCK_TAGS for c in child.iterchildren()
             ):
-                self._collect_blocks(child, out)
-            elif tag in ("img",):
+                stack.append(iter(child.iterchildren()))
+            elif tag == "img":
                 out.append(self._block_of(child, direct_image=True))
             elif tag:
                 out.append(self._block_of(child))

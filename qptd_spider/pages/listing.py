@@ -1,7 +1,7 @@
 """Category list pages and the home page's menu: links, list dates, pagination state.
 
 The list layout of QPTĐ was never observed, so the parser accepts every layout of the
-portal CMS that MARKUP.md names (``h2/h3/h4.entry-title a``, ``div.news-title a``,
+portal CMS that docs/PORTAL.md names (``h2/h3/h4.entry-title a``, ``div.news-title a``,
 ``time.post-date[datetime]``, ``span.time-news``), always scoped to the list section:
 sidebars hold links too, and taking them as list items would break pagination checks.
 """

@@ -12,6 +12,7 @@ cause a second fetch.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +24,8 @@ from twisted.python.failure import Failure
 
 from ..clock import utc_now_iso
 from ..crawl.failures import FailurePolicy, failure_kind, read_failures
-from ..crawl.run import RunExtension
+from ..crawl.incremental import IncrementalPolicy
+from ..crawl.run import CrawlRun, RunExtension
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage
 from ..urls import (
     PortalUrls,
@@ -94,11 +96,19 @@ class QptdSpider(scrapy.Spider):
         spider.dedup = not spider.distributed
         return spider
 
-    def _wire(self) -> None:
-        """The run's policies, ready once the crawl is open."""
-        self.run = RunExtension.of(self.crawler)
-        self.incremental = self.run.policy
-        self.failures = FailurePolicy(
+    # -- the run's policies (ready once the crawl is open) --------------------------------
+
+    @cached_property
+    def run(self) -> CrawlRun:
+        return RunExtension.of(self.crawler)
+
+    @cached_property
+    def incremental(self) -> IncrementalPolicy:
+        return self.run.policy
+
+    @cached_property
+    def failures(self) -> FailurePolicy:
+        return FailurePolicy(
             self.run.failures,
             self.crawler.stats,
             retry_times=self.crawler.settings.getint("RETRY_TIMES"),
@@ -110,7 +120,6 @@ class QptdSpider(scrapy.Spider):
     # -- entry points --------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._wire()
         requests = self._retry_requests() if self.args.retry_failed else self.rediscovery_requests()
         for request in requests:
             yield request
@@ -160,8 +169,6 @@ class QptdSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Any page of the portal, routed to its callback by its URL (``scrapy parse URL``)."""
-        if not hasattr(self, "run"):
-            self._wire()
         if is_article_url(response.url):
             yield from self.parse_article(response)
         elif is_category_url(response.url):
@@ -175,7 +182,7 @@ class QptdSpider(scrapy.Spider):
         """Home page: main menu categories, and the articles it features.
 
         @url https://quocphongthudo.vn/
-        @stored_page tests/fixtures/pages/listing-home.html
+        @stored_page tests/fixtures/listing/home.html
         @returns requests 10
         @returns items 0 0
         """
@@ -223,7 +230,7 @@ class QptdSpider(scrapy.Spider):
         """One page of a category list: its articles, then the next page if it is worth it.
 
         @url https://quocphongthudo.vn/thoi-su-chinh-tri
-        @stored_page tests/fixtures/pages/listing-type2.html
+        @stored_page tests/fixtures/listing/thoi-su-chinh-tri.html
         @cb_kwargs {"category_path": "thoi-su-chinh-tri", "page": 1}
         @returns requests 3
         @returns items 0 0

@@ -1,4 +1,4 @@
-"""HTML of the replica's pages, following shared/portal/skeletons.md (structure, class names,
+"""HTML of the replica's pages, following docs/portal/skeletons.md (structure, class names,
 share bar, rating block, sidebars, inline pagination script) with our own texts."""
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ ALIAS_HOSTS = [
 
 @dataclass(frozen=True)
 class Variants:
-    """Which of the uncertain layouts the replica serves (MARKUP.md marks them unverified)."""
+    """Which of the uncertain layouts the replica serves (docs/PORTAL.md marks them unverified)."""
 
     pagination: str = "query"  # query | links | ignored
     list_layout: str = "mixed"  # mixed | type2 | h3_time_news | news_title
     sitemap: bool = False
     # A redesign the parsers do not know: the article root gets another class name.
     changed_article_layout: bool = False
+    # robots.txt asks for this many seconds between requests (0: it does not say).
+    crawl_delay: float = 0.0
 
 
 def _page(title: str, head_extra: str, left: str, canonical: str) -> str:
@@ -343,8 +345,9 @@ def soft_404_page() -> str:
     return _page("Trang không tồn tại", "", left, "http://quocphongthudo.vn/")
 
 
-def robots_txt() -> str:
-    return "User-agent: *\nDisallow: /__truth__/\nDisallow: /admin/\n"
+def robots_txt(crawl_delay: float = 0.0) -> str:
+    delay = f"Crawl-delay: {crawl_delay:g}\n" if crawl_delay else ""
+    return f"User-agent: *\n{delay}Disallow: /__truth__/\nDisallow: /admin/\n"
 
 
 SITEMAP_CHUNK = 5000

@@ -258,7 +258,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if path in ("", "/"):
             return 200, html, render.home_page(portal)
         if path == "/robots.txt":
-            return 200, "text/plain; charset=utf-8", render.robots_txt()
+            return 200, "text/plain; charset=utf-8", render.robots_txt(variants.crawl_delay)
         if path == "/sitemap.xml":
             if not variants.sitemap:
                 return 404, "text/plain; charset=utf-8", "not found"
