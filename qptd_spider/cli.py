@@ -227,6 +227,35 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed between two versions (default: the two newest)."""
+    from .dataset.diff import diff_versions, format_diff
+
+    diff = diff_versions(_layout(args), args.old, args.new)
+    if args.json:
+        sys.stdout.write(json.dumps(diff.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print(format_diff(diff))
+    return 0
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    """Today's parsers over archived responses: a new run, to merge like a crawl."""
+    from .reparse import reparse
+
+    result = reparse(_layout(args), args.sources, everything=args.all)
+    print(
+        f"run {result.run_id}: {result.items} articles re-parsed from {len(result.files)} "
+        f"WARC file(s) in {result.seconds:.1f} s ({result.pages_per_second:.0f} pages/s); "
+        f"{result.failed} failed, {result.rejected} rejected"
+        + (f", {result.torn_records} torn record(s) skipped" if result.torn_records else "")
+    )
+    for problem in result.unreadable_files:
+        print(f"qptd reparse: {problem}", file=sys.stderr)
+    print(f"then: qptd merge{' --exports ' + args.exports if args.exports else ''}")
+    return 2 if result.unreadable_files and not result.files else 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Rebuild the Hugging Face folder from the current dataset version."""
     from .dataset.hf import DEFAULT_NOTE, export_hf
@@ -366,6 +395,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("version", help="a version id from `qptd versions`")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("diff", parents=[exports], help="what changed between two versions")
+    p.add_argument("old", nargs="?", help="a version id (default: the one before the newest)")
+    p.add_argument("new", nargs="?", help="a version id (default: the newest)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser(
+        "reparse", parents=[exports], help="today's parsers over the archive (WARC), offline"
+    )
+    p.add_argument("sources", nargs="*", help="WARC files or run ids")
+    p.add_argument("--all", action="store_true", help="every WARC file of the exports root")
+    p.set_defaults(func=cmd_reparse)
 
     p = sub.add_parser("export", parents=[exports], help="rebuild the Hugging Face folder (hf/)")
     p.add_argument("--note", help="first paragraph of the dataset card")

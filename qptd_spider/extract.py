@@ -14,7 +14,7 @@ from .urls import PortalUrls, canonicalize_item_urls
 
 def canonical_url_of(html: str) -> str | None:
     """The page's own ``<link rel=canonical>``, if it has one."""
-    href = Selector(text=html).css("link[rel=canonical]::attr(href)").get()
+    href = Selector(text=html, type="html").css("link[rel=canonical]::attr(href)").get()
     return href.strip() if href and href.strip().startswith(("http://", "https://")) else None
 
 

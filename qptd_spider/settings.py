@@ -29,6 +29,9 @@ QPTD_FAILURES_FILE = ""
 QPTD_REJECTS_FILE = ""
 QPTD_REPORT_FILE = ""
 QPTD_STATS_FILE = ""
+# The archive: every response as WARC records in <exports>/warc/<run id>-NNNNN.warc.gz.
+QPTD_WARC = True
+QPTD_WARC_MAX_BYTES = 1024**3  # a file rolls over past this size
 # QPTD_DRY_RUN: set by `scrapy parse`, `check` and `shell`: nothing is written or
 # remembered (not set here, so that those commands can set it).
 
@@ -91,6 +94,8 @@ DOWNLOADER_MIDDLEWARES = {
     "qptd_spider.crawl.middlewares.RequestLimitMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qptd_spider.crawl.middlewares.BackoffRetryMiddleware": 550,
+    # Next to the downloader: every response as it came, before retries and redirects.
+    "qptd_spider.crawl.archive.WarcMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "qptd_spider.crawl.spidermiddlewares.ParseErrorMiddleware": 50,

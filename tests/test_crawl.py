@@ -183,6 +183,7 @@ def test_a_second_crawl_merges_new_and_edited_articles(
         "published_at",
         "published_at_precision",
         "published_at_raw",
+        "published_at_source",
     }
     assert r2.updated + r2.unchanged == 60
     table = read_dataset(ExportsLayout(exports))

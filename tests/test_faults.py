@@ -137,10 +137,20 @@ def test_a_faulty_portal_loses_nothing_after_retry(tmp_path: Path) -> None:
     result = run_once(articles=150, rate=0.5, workdir=tmp_path, seed=3)
     assert result.lost == []
     assert result.wrong == []
-    assert result.correct == 150
-    assert result.first.failed > 0 and result.recovered > 0
+    assert result.correct == 150 and result.duplicated == 0
+    assert result.runs[0].failed > 0 and result.recovered > 0
     assert sum(result.injected.values()) > 60
     assert set(result.injected) == set(FAULT_KINDS)  # every kind was met
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("scenario", ["kill", "merge"])
+def test_a_kill_or_a_merge_mid_crawl_under_faults_loses_nothing(
+    tmp_path: Path, scenario: str
+) -> None:
+    result = run_once(articles=120, rate=0.2, workdir=tmp_path, seed=5, scenario=scenario)
+    assert (result.lost, result.wrong, result.duplicated) == ([], [], 0)
+    assert result.correct == 120
 
 
 def test_requests_off_the_crawl_target_are_dropped() -> None:

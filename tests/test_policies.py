@@ -238,3 +238,14 @@ def test_a_carried_listed_article_is_insisted_on_and_a_carried_link_is_not(
     link = Request("https://x.vn/b.html", meta={"qptd_page": "article", "qptd_listed": False})
     assert not policy.worth_retrying(link, "soft_404")
     policy.log.close()
+
+
+def test_paging_may_stop_at_known_pages_only_in_a_category_read_to_its_end(
+    state: CrawlState,
+) -> None:
+    """A killed first crawl never saw the later pages of a category: the next one must."""
+    assert not _policy(state).category_complete("quoc-te")
+    state.mark_category_complete("quoc-te", "run-1")
+    assert _policy(state).category_complete("quoc-te")
+    assert not _policy(state, full=True).category_complete("quoc-te")
+    assert not IncrementalPolicy(None).category_complete("quoc-te")

@@ -93,3 +93,13 @@ def test_the_frontier_keeps_pages_until_fetched(tmp_path: Path) -> None:
     state.frontier_done("https://x.vn/a.html")
     assert [u for u, _ in state.frontier_pending()] == ["https://x.vn/b.html"]
     state.close()
+
+
+def test_categories_read_to_their_end_are_remembered(tmp_path: Path) -> None:
+    state = CrawlState(tmp_path / "s.sqlite")
+    assert state.complete_categories() == set()
+    state.mark_category_complete("quoc-te", "run-1")
+    state.mark_category_complete("quoc-te", "run-2")
+    state.mark_category_complete("the-thao/trong-nuoc", "run-2")
+    assert state.complete_categories() == {"quoc-te", "the-thao/trong-nuoc"}
+    state.close()

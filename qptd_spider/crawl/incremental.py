@@ -30,6 +30,8 @@ class Decision:
     fetch: bool
     reason: str  # new | recheck | known | journaled
     headers: dict[str, str] = field(default_factory=dict)
+    # The archived copy a 304 would confirm (for the archive's revisit record).
+    warc_ref: dict[str, Any] | None = None
 
 
 class IncrementalPolicy:
@@ -47,6 +49,7 @@ class IncrementalPolicy:
         self.full = full
         self.recheck_after = (now or utc_now()) - timedelta(days=recheck_days)
         self.waiting_runs = frozenset(waiting_runs)
+        self._complete: set[str] | None = None  # read once, when first asked
 
     def known(self, key: str) -> KnownArticle | None:
         """What the state knows of ``key`` that counts (None under ``full`` or when new)."""
@@ -87,11 +90,24 @@ class IncrementalPolicy:
             headers["If-None-Match"] = known.etag
         if known.last_modified:
             headers["If-Modified-Since"] = known.last_modified
-        return Decision(True, "recheck", headers)
+        return Decision(True, "recheck", headers, known.warc_ref)
 
     def is_known_and_old(self, key: str) -> bool:
         """Paging a category can stop at a page made only of such articles."""
         return self.past_recheck(self.known(key))
+
+    def category_complete(self, path: str) -> bool:
+        """An earlier crawl read this category's list to its end: what lies past a page of
+        known articles is known too. Until then (a first crawl, a killed one), page on."""
+        if self.state is None or self.full:
+            return False
+        if self._complete is None:
+            self._complete = self.state.complete_categories()
+        return path in self._complete
+
+    def mark_category_complete(self, path: str, run_id: str) -> None:
+        if self.state is not None:
+            self.state.mark_category_complete(path, run_id)
 
     # -- what the crawl remembers for the next one ----------------------------------------
 

@@ -11,6 +11,8 @@ headers (ETag / Last-Modified), so an unchanged page costs a 304.
 Pages that failed are kept (``failures``) until a later crawl fetches them; pages found
 through related links are kept (``frontier``) until fetched, so a crawl killed with them in
 its queue does not lose them: list pages are read again on every crawl, related links are not.
+Categories whose list a crawl read to its end are kept (``categories``): only for those may a
+later crawl stop paging at a page of known articles (a killed crawl never saw the rest).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import errno
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,8 @@ _TABLES = (
     "listing_page INTEGER, kind TEXT, runs INTEGER NOT NULL DEFAULT 1, last_run TEXT, "
     "last_failed TEXT, listed INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS frontier (url TEXT PRIMARY KEY, run_id TEXT, hint TEXT)",
+    "CREATE TABLE IF NOT EXISTS categories (path TEXT PRIMARY KEY, completed_run TEXT, "
+    "completed_at TEXT)",
 )
 
 
@@ -58,7 +62,8 @@ class KnownArticle:
     last_modified: str | None
     merged: bool
     journaled_run: str | None = None
-    warc_ref: dict[str, Any] | None = None
+    # Where its archived copy is (a dict): not part of what the article is, nor of its hash.
+    warc_ref: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,20 @@ class CrawlState:
             CarriedFailure(url, page, path, number, kind, runs, bool(listed))
             for url, page, path, number, kind, runs, listed in rows
         ]
+
+    # -- categories paged to their end --------------------------------------------------------
+
+    def mark_category_complete(self, path: str, run_id: str) -> None:
+        """A crawl read this category's list to its last page."""
+        self._write(
+            """INSERT INTO categories (path, completed_run, completed_at) VALUES (?, ?, ?)
+               ON CONFLICT(path) DO UPDATE SET completed_run = excluded.completed_run,
+                 completed_at = excluded.completed_at""",
+            (path, run_id, utc_now_iso()),
+        )
+
+    def complete_categories(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT path FROM categories")}
 
     # -- pages found but not fetched yet ----------------------------------------------------
 

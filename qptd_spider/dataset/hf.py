@@ -24,7 +24,14 @@ from ..fileio import atomic_write_text, swap_symlink
 from ..layout import ExportsLayout
 from ..schema import arrow_schema, article_schema
 from .stats import KEY_FIELDS, DatasetStats, version_stats
-from .versions import DatasetError, current_version, load_manifest, version_files, writer_lock
+from .versions import (
+    DatasetError,
+    current_version,
+    list_versions,
+    load_manifest,
+    version_files,
+    writer_lock,
+)
 
 PRETTY_NAME = "Quốc phòng Thủ đô news articles"
 DEFAULT_NOTE = (
@@ -88,7 +95,35 @@ def _table(rows: Sequence[Sequence[str]], header: tuple[str, ...]) -> list[str]:
     return out
 
 
-def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
+def changelog(history: Sequence[dict[str, Any]]) -> list[str]:
+    """The last versions, newest first: what each added, updated and changed, and from which
+    runs (their targets and parser versions)."""
+    lines = [
+        "| version | merged | added | updated | changed fields | runs |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in reversed(history):
+        if m.get("kind") == "rollback":
+            what = f"rollback to `{m.get('rolled_back_to')}`"
+            lines.append(
+                f"| `{m['version']}` | {str(m.get('merged_at', ''))[:10]} | – | – | {what} | – |"
+            )
+            continue
+        fields = ", ".join(f"{k} {v:,}" for k, v in (m.get("changes") or {}).items()) or "–"
+        runs = ", ".join(_run_label(r) for r in m.get("runs", [])) or "–"
+        lines.append(
+            f"| `{m['version']}` | {str(m.get('merged_at', ''))[:10]} | {m.get('added', 0):,} | "
+            f"{m.get('updated', 0):,} | {fields} | {runs} |"
+        )
+    return lines
+
+
+def card_body(
+    stats: DatasetStats,
+    manifest: dict[str, Any],
+    note: str,
+    history: Sequence[dict[str, Any]] = (),
+) -> str:
     """The card's Markdown: what it is, how to load it, fields, counts, fill rates, method."""
     schema = article_schema()
     fields = [
@@ -155,6 +190,10 @@ def card_body(stats: DatasetStats, manifest: dict[str, Any], note: str) -> str:
         f"This version: {manifest.get('added', 0):,} added, {manifest.get('updated', 0):,} "
         f"updated, {manifest.get('unchanged', 0):,} unchanged by the last crawl.",
         "",
+        "## Changelog",
+        "",
+        *changelog(history or [manifest]),
+        "",
         "## License and terms",
         "",
         "The articles are the work of Báo Quốc phòng Thủ đô and their authors, who keep their "
@@ -201,7 +240,9 @@ def export_hf(layout: ExportsLayout, note: str = DEFAULT_NOTE, check: bool = Fal
             num_bytes += shard.stat().st_size
         stats = version_stats(version)
         header = card_data(stats, num_bytes).to_yaml()
-        card = DatasetCard(f"---\n{header}\n---\n\n{card_body(stats, manifest, note)}")
+        history = list_versions(layout)[-5:]
+        body = card_body(stats, manifest, note, history)
+        card = DatasetCard(f"---\n{header}\n---\n\n{body}")
         atomic_write_text(staging / "README.md", str(card))
         atomic_write_text(
             staging / "LICENSE.md",
@@ -233,3 +274,9 @@ def check_loads(folder: Path, expected_rows: int) -> None:
         raise DatasetError(
             f"the Hugging Face folder loads {loaded.num_rows} rows, the dataset has {expected_rows}"
         )
+
+
+def _run_label(run: dict[str, Any]) -> str:
+    """``<run id> (<target>, <kind>)``: which crawl or re-parse a version came from."""
+    target = (run.get("target") or {}).get("id", "?")
+    return f"{run.get('run_id')} ({target}, {run.get('kind', 'crawl')})"

@@ -98,7 +98,7 @@ class ArticlePage:
     def __init__(self, html: str, url: str, hint: ListingHint | None = None):
         self.url = url
         self.html = html
-        self.selector = Selector(text=html)
+        self.selector = Selector(text=html, type="html")
         self.document: etree._Element = self.selector.root
         self.hint = hint or ListingHint()
         roots = select(self.document, self.ROOT)

@@ -82,7 +82,7 @@ class ListingPage:
 
     def __init__(self, html: str, url: str):
         self.url = url
-        self.selector = Selector(text=html)
+        self.selector = Selector(text=html, type="html")
         self.document: etree._Element = self.selector.root
         self.sections: list[etree._Element] = compiled_xpath(self.SECTION)(self.document)
 

@@ -23,6 +23,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from ..clock import utc_now_iso
+from ..crawl.archive import FETCHED_AT_META, REF_META
 from ..crawl.failures import FailurePolicy, failure_kind, read_failures
 from ..crawl.incremental import IncrementalPolicy
 from ..crawl.run import CrawlRun, RunExtension
@@ -46,6 +47,8 @@ from .requests import (
 from .responses import asked_url, digest, header, page_text, was_conditional
 from .scope import CrawlScope
 
+# Paging ended because the list did: the category was read to its end.
+NATURAL_ENDS = frozenset({"empty", "repeat", "last_page", "page_mismatch"})
 SKIPPED = {
     "known": "qptd/incremental/skipped_known",
     "journaled": "qptd/incremental/skipped_journaled",
@@ -77,6 +80,10 @@ class QptdSpider(scrapy.Spider):
         self._listed_articles: set[bytes] = set()  # seen on a list page (not just linked)
         self._requested_categories: set[str] = set()
         self._paging: dict[str, CategoryPaging] = {}
+        # Articles earlier crawls could not get, not yet seen on a list page this crawl: the
+        # incremental stop ("all known") waits for them, so they are found listed again.
+        self._carried_unseen: set[str] = set()
+        self._requested_pages: set[tuple[str, int]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QptdSpider:
@@ -135,8 +142,10 @@ class QptdSpider(scrapy.Spider):
             if carried.page == "listing" and carried.category_path is not None:
                 self._requested_categories.add(carried.category_path)
                 page = carried.listing_page or 1
+                self._requested_pages.add((carried.category_path, page))
                 yield self._listing_request(carried.category_path, page, CARRIED_PRIORITY)
             else:
+                self._carried_unseen.add(carried.url)
                 for request in self._article_request(carried.url, None, CARRIED_PRIORITY):
                     yield request.replace(meta={**request.meta, "qptd_listed": carried.listed})
         for url, hint in self.incremental.pending():
@@ -249,6 +258,7 @@ class QptdSpider(scrapy.Spider):
         entries = self.scope.capped(listing.entries(), "list entries")
         keys = [self.urls.canonical(e.url) for e in entries]
         new_keys = self._paging.setdefault(category_path, CategoryPaging()).new_keys(keys)
+        self._carried_unseen.difference_update(keys)
         for entry in entries:
             if self.scope.listed_before_since(entry.published_at_raw):
                 self._inc("qptd/articles/skipped_before_since")
@@ -265,7 +275,9 @@ class QptdSpider(scrapy.Spider):
             all_before_since=self.args.since is not None
             and all(self.scope.listed_before_since(e.published_at_raw) for e in entries),
             limit_reached=self.scope.limit_reached(),
-            all_known_and_old=all(self.incremental.is_known_and_old(k) for k in keys),
+            all_known_and_old=self.incremental.category_complete(category_path)
+            and all(self.incremental.is_known_and_old(k) for k in keys)
+            and not self._carried_in(category_path),
             max_pages=self.scope.max_list_pages,
         )
         if stop == "limit":
@@ -273,10 +285,28 @@ class QptdSpider(scrapy.Spider):
             self.logger.warning(
                 "stopped paging %s at page %d (QPTD_MAX_LIST_PAGES)", category_path, page
             )
+        if stop in NATURAL_ENDS:
+            self.incremental.mark_category_complete(category_path, self.run.run_id)
         if stop:
             self._inc(f"qptd/pagination/stop/{stop}")
             return
-        yield self._listing_request(category_path, page + 1)
+        yield from self._next_listing(category_path, page + 1)
+
+    def _next_listing(self, category_path: str, page: int) -> Iterator[scrapy.Request]:
+        """Each page of a category once per crawl (a carried page and the menu's chain of
+        pages can both lead to it)."""
+        if (category_path, page) not in self._requested_pages:
+            self._requested_pages.add((category_path, page))
+            yield self._listing_request(category_path, page)
+
+    def _carried_in(self, category_path: str) -> bool:
+        """An article of this category (or a subcategory) failed before and was not listed
+        yet: paging goes on past known pages to find it."""
+        prefix = category_path + "/"
+        return any(
+            category_path_of(url) == category_path or category_path_of(url).startswith(prefix)
+            for url in self._carried_unseen
+        )
 
     # -- articles ------------------------------------------------------------------------
 
@@ -313,7 +343,8 @@ class QptdSpider(scrapy.Spider):
             # A listed article that answers "not found" may be a passing server fault.
             yield from self._failed(response.request, kind, f"{kind} page at {response.url}")
             return
-        item = page.to_item(crawled_at=utc_now_iso())
+        # The archived record's date when there is one: a re-parse rebuilds the same item.
+        item = page.to_item(crawled_at=response.meta.get(FETCHED_AT_META) or utc_now_iso())
         canonicalize_item_urls(item, self.urls)
         if self.scope.published_before_since(item.published_at):
             self._inc("qptd/articles/skipped_before_since")
@@ -327,7 +358,7 @@ class QptdSpider(scrapy.Spider):
             item.published_at,
             header(response, b"ETag"),
             header(response, b"Last-Modified"),
-            response.meta.get("qptd_warc_ref"),
+            response.meta.get(REF_META),
         )
         yield item
         for url in self.scope.capped(page.related_urls(), "related links"):
@@ -380,7 +411,7 @@ class QptdSpider(scrapy.Spider):
         path = category_path_of(target)
         if path not in self._requested_categories:
             self._requested_categories.add(path)
-            yield self._listing_request(path, 1)
+            yield from self._next_listing(path, 1)
 
     def _listing_request(self, path: str, page: int, priority: int = LISTING_PRIORITY) -> Any:
         return listing_request(

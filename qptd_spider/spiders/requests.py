@@ -10,6 +10,7 @@ from typing import Any
 
 import scrapy
 
+from ..crawl.archive import REFERS_TO_META
 from ..crawl.incremental import Decision
 from ..pages import ListingHint
 
@@ -33,6 +34,8 @@ def article_request(
     meta: dict[str, Any] = {"qptd_page": "article"}
     if decision.reason == "recheck":
         meta["handle_httpstatus_list"] = [304]  # unchanged since our copy: 304
+        if decision.warc_ref:
+            meta[REFERS_TO_META] = decision.warc_ref  # what the 304's revisit record confirms
     return scrapy.Request(
         url,
         callback=callback,

@@ -1,0 +1,130 @@
+"""``qptd diff``: what changed between two versions of the dataset.
+
+Added, removed and changed URLs, and per field how many rows changed, with a few examples
+(old and new value). Read year by year, with the bodies compared through their hash, so two
+versions of any size are compared in little memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from ..layout import ExportsLayout
+from ..schema import arrow_schema
+from .merge import EXAMPLES_PER_FIELD, _field_hashes, _rows_for, _short, compared_fields
+from .versions import DatasetError, list_versions, version_files
+
+
+@dataclass
+class VersionDiff:
+    old: str
+    new: str
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    fields: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    added_examples: list[str] = field(default_factory=list)
+    removed_examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _hashes(version: Path, fields: tuple[str, ...]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    columns = list(dict.fromkeys(["url", *fields]))
+    for path in version_files(version):
+        table = pq.read_table(path, columns=columns, schema=arrow_schema())
+        out.update(zip(table["url"].to_pylist(), _field_hashes(table, fields), strict=True))
+    return out
+
+
+def _rows(version: Path, urls: set[str]) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for path in version_files(version):
+        table = pq.read_table(path, schema=arrow_schema())
+        rows.update((r["url"], r) for r in _rows_for(table, urls))
+    return rows
+
+
+def diff_versions(
+    layout: ExportsLayout, old: str | None = None, new: str | None = None
+) -> VersionDiff:
+    """Compare two kept versions (default: the two newest)."""
+    kept = [m["version"] for m in list_versions(layout)]
+    if old is None and new is None:
+        if len(kept) < 2:
+            raise DatasetError(
+                f"{layout.versions} holds {len(kept)} version(s): nothing to compare"
+            )
+        old, new = kept[-2], kept[-1]
+    elif new is None:
+        new = kept[-1] if kept else None
+    for name in (old, new):
+        if name not in kept:
+            raise DatasetError(
+                f"no version {name!r} in {layout.versions} (kept: {', '.join(kept) or 'none'})"
+            )
+    assert old is not None and new is not None
+    fields = compared_fields()
+    before = _hashes(layout.version(old), fields)
+    after = _hashes(layout.version(new), fields)
+    result = VersionDiff(old, new)
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    result.added, result.removed = len(added), len(removed)
+    result.added_examples, result.removed_examples = (
+        added[:EXAMPLES_PER_FIELD],
+        removed[:EXAMPLES_PER_FIELD],
+    )
+    counts: Counter[str] = Counter()
+    changed_fields: dict[str, list[str]] = {}
+    for url in set(before) & set(after):
+        if before[url] == after[url]:
+            result.unchanged += 1
+            continue
+        result.changed += 1
+        names = [
+            name
+            for k, name in enumerate(fields)
+            if before[url][8 * k : 8 * k + 8] != after[url][8 * k : 8 * k + 8]
+        ]
+        counts.update(names)
+        changed_fields[url] = names
+    result.fields = dict(sorted(counts.items()))
+    wanted = {
+        name: sorted(u for u, names in changed_fields.items() if name in names)[:EXAMPLES_PER_FIELD]
+        for name in result.fields
+    }
+    urls = {u for us in wanted.values() for u in us}
+    if urls:
+        old_rows, new_rows = _rows(layout.version(old), urls), _rows(layout.version(new), urls)
+        for name, example_urls in wanted.items():
+            result.examples[name] = [
+                {"url": u, "old": _short(old_rows[u][name]), "new": _short(new_rows[u][name])}
+                for u in example_urls
+            ]
+    return result
+
+
+def format_diff(diff: VersionDiff) -> str:
+    lines = [
+        f"{diff.old} → {diff.new}: {diff.added} added, {diff.removed} removed, "
+        f"{diff.changed} changed, {diff.unchanged} unchanged"
+    ]
+    for url in diff.added_examples:
+        lines.append(f"  + {url}")
+    for url in diff.removed_examples:
+        lines.append(f"  - {url}")
+    for name, count in diff.fields.items():
+        lines.append(f"  {name}: {count} row(s)")
+        for example in diff.examples.get(name, []):
+            lines.append(f"      {example['url']}: {example['old']!r} → {example['new']!r}")
+    return "\n".join(lines)

@@ -1,0 +1,318 @@
+"""The crawl archive (WARC), re-parse from it, and diffs of versions (issue 14)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qptd_harness.replica import Portal
+from qptd_harness.runner import PROJECT_ROOT, crawl_command
+from qptd_spider.cli import main
+from qptd_spider.dataset import merge_pending, read_dataset
+from qptd_spider.dataset.diff import diff_versions
+from qptd_spider.dataset.versions import current_version, list_versions
+from qptd_spider.layout import ExportsLayout
+from qptd_spider.normalize import article
+from qptd_spider.pages import ArticlePage
+from qptd_spider.reparse import reparse
+from qptd_spider.warc import ReadStats, iter_archive, read_record_at, warc_files
+from tests.conftest import StartReplica, isolated_crawl_settings, latest_run_file
+
+pytestmark = pytest.mark.integration
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+
+
+def _crawl(server: Any, exports: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    command = crawl_command(
+        None,
+        {"base_url": server.base_url},
+        {**isolated_crawl_settings(exports.parent), "QPTD_EXPORTS": str(exports), **settings},
+    )
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+
+
+def _rows(exports: Path) -> dict[str, dict[str, Any]]:
+    return {r["url"]: r for r in read_dataset(ExportsLayout(exports)).to_pylist()}
+
+
+@pytest.fixture
+def crawled(start_replica: StartReplica, tmp_path: Path) -> tuple[Any, Path]:
+    server = start_replica(40)
+    exports = tmp_path / "exports"
+    done = _crawl(server, exports)
+    assert done.returncode == 0, done.stderr[-2000:]
+    merge_pending(exports)
+    return server, exports
+
+
+def test_every_response_is_archived_and_standard_tools_read_it(crawled: tuple[Any, Path]) -> None:
+    _, exports = crawled
+    files = warc_files(exports / "warc")
+    assert files and all(f.name.endswith(".warc.gz") for f in files)
+    for path in files:
+        assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+        index = subprocess.run([WARCIO, "index", str(path)], capture_output=True, text=True)
+        assert index.returncode == 0
+        kinds = {json.loads(line)["warc-type"] for line in index.stdout.splitlines()}
+        assert kinds >= {"warcinfo", "response", "request"}
+    report = latest_run_file(exports)
+    assert report["archive"]["records"] > 0
+    assert report["archive"]["bytes_per_article"] == report["archive"]["bytes"] // 40 or (
+        abs(report["archive"]["bytes_per_article"] - report["archive"]["bytes"] / 40) < 1
+    )
+    # A record's payload is the body the server sent.
+    checked = 0
+    for _, record in iter_archive(files[0]):
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        if record.rec_type == "response" and url.endswith(".html") and checked < 5:
+            with urllib.request.urlopen(url) as served:
+                assert record.qptd_payload == served.read()
+            checked += 1
+    assert checked == 5
+
+
+def test_every_row_points_at_the_bytes_it_came_from(crawled: tuple[Any, Path]) -> None:
+    _, exports = crawled
+    for row in list(_rows(exports).values())[:10]:
+        ref = row["warc_record"]
+        record = read_record_at(exports / "warc", ref["file"], ref["offset"])
+        assert record.rec_headers.get_header("WARC-Record-ID") == ref["record_id"]
+        page = ArticlePage(
+            record.qptd_payload.decode(), record.rec_headers.get_header("WARC-Target-URI")
+        )
+        assert page.title() == row["title"]
+        assert row["parser_version"].startswith("0.1.0+")
+
+
+def test_a_reparse_of_the_crawl_reproduces_its_rows_exactly(crawled: tuple[Any, Path]) -> None:
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    before = _rows(exports)
+    result = reparse(layout, everything=True)
+    assert result.items == 40 and result.torn_records == 0
+    merged = merge_pending(exports)
+    assert merged is not None and merged.version is None  # nothing changed: no version
+    assert (merged.added, merged.updated, merged.unchanged) == (0, 0, 40)
+    assert _rows(exports) == before
+
+
+def test_a_normalizer_fix_changes_exactly_the_rows_it_affects(
+    crawled: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    before = _rows(exports)
+    with_position = {u for u, r in before.items() if r["position"]}
+    assert 0 < len(with_position) < 40
+
+    def shout_positions(item: Any) -> list[str]:
+        changed = article.normalize_signature(item)
+        if item.get("position"):
+            item["position"] = item["position"].upper()
+            changed.append("position")
+        return changed
+
+    patched = tuple(
+        shout_positions if n is article.normalize_signature else n for n in article.NORMALIZERS
+    )
+    monkeypatch.setattr(article, "NORMALIZERS", patched)
+    reparse(layout, everything=True)
+    merged = merge_pending(exports)
+    assert merged is not None and merged.version is not None
+    assert (merged.updated, merged.unchanged) == (len(with_position), 40 - len(with_position))
+    assert merged.changes == {"position": len(with_position)}
+    after = _rows(exports)
+    for url, row in after.items():
+        if url in with_position:
+            assert row["position"] == before[url]["position"].upper()
+            assert row["revision"] == before[url]["revision"] + 1
+        else:
+            assert row == before[url]  # byte for byte, parser version included
+    diff = diff_versions(layout)
+    assert (diff.changed, diff.added, diff.removed) == (len(with_position), 0, 0)
+    assert diff.fields == {"position": len(with_position)}
+    assert main(["diff", "--exports", str(exports), "--json"]) == 0
+
+
+def test_304_revisits_reparse_to_the_stored_version(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    portal = Portal(30, seed=5, newest=datetime.now(UTC))  # young articles: re-checked
+    server = start_replica(portal=portal)
+    exports = tmp_path / "exports"
+    assert _crawl(server, exports).returncode == 0
+    merge_pending(exports)
+    stored = _rows(exports)
+    second = _crawl(server, exports)
+    assert second.returncode == 0
+    revisits = 0
+    second_run = sorted((exports / "runs").iterdir())[-1].name
+    for path in warc_files(exports / "warc", second_run):
+        revisits += sum(1 for _, r in iter_archive(path) if r.rec_type == "revisit")
+    assert revisits > 0
+    merge_pending(exports)
+    result = reparse(ExportsLayout(exports), [second_run])
+    # Every revisit re-parses; what fails is only the replica's dead related links.
+    assert result.items >= revisits and set(result.failures_by_reason) <= {"soft_404"}
+    merged = merge_pending(exports)
+    assert merged is not None and merged.version is None and merged.unchanged == result.items
+    assert _rows(exports) == stored
+
+
+def test_the_archive_of_a_killed_crawl_reads_back(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    server = start_replica(200)
+    exports = tmp_path / "exports"
+    command = crawl_command(
+        None,
+        {"base_url": server.base_url},
+        {
+            **isolated_crawl_settings(tmp_path),
+            "QPTD_EXPORTS": str(exports),
+            "CONCURRENT_REQUESTS": "2",
+            "DOWNLOAD_DELAY": "0.01",
+        },
+    )
+    crawl = subprocess.Popen(command, cwd=PROJECT_ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while sum(p.read_bytes().count(b"\n") for p in exports.glob("runs/*/journal.jsonl")) < 40:
+        assert crawl.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.wait()
+    journaled = sum(p.read_bytes().count(b"\n") for p in exports.glob("runs/*/journal.jsonl"))
+    stats = ReadStats()
+    [path] = warc_files(exports / "warc")
+    responses = sum(1 for _, r in iter_archive(path, stats) if r.rec_type == "response")
+    assert stats.torn <= 1 and responses > journaled
+    result = reparse(ExportsLayout(exports), [str(path)])
+    assert result.items >= journaled
+
+
+def test_bad_archives_are_named_and_the_rest_is_read(
+    crawled: tuple[Any, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, exports = crawled
+    [good] = warc_files(exports / "warc")
+    not_gzip = tmp_path / "plain.warc.gz"
+    not_gzip.write_text("WARC/1.1\r\nnot compressed\r\n")
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(gzip.compress(b"this is no WARC record at all\n" * 20))
+    truncated = tmp_path / "cut.warc.gz"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    code = main(
+        [
+            "reparse",
+            str(not_gzip),
+            str(garbage),
+            str(truncated),
+            str(good),
+            "--exports",
+            str(exports),
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "plain.warc.gz is not a gzip file" in captured.err
+    assert "garbage.warc.gz is not a readable WARC file" in captured.err
+    # The good file whole, and the cut one up to its torn record.
+    assert "1 torn record(s) skipped" in captured.out
+    parsed = int(captured.out.split(" articles re-parsed from 2 WARC file(s)")[0].split()[-1])
+    assert 40 < parsed < 80
+    assert main(["reparse", "20990101T000000000000Z", "--exports", str(exports)]) == 2
+    assert "neither a WARC file nor a run" in capsys.readouterr().err
+
+
+def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
+    crawled: tuple[Any, Path], tmp_path: Path
+) -> None:
+    from qptd_spider.warc import WarcArchive
+
+    _, exports = crawled
+    info = {
+        "qptd-target": {
+            "id": "replica",
+            "base_url": "http://127.0.0.1:1",
+            "canonical_base": "https://quocphongthudo.vn",
+            "live": False,
+        }
+    }
+    archive = WarcArchive(tmp_path / "w", "odd", info)
+    html = (
+        b'<html><body><article class="news-detail-layout-type-2"><h1 class="title-detail">T'
+        b'</h1><div class="rating"></div></article></body></html>'
+    )
+    archive.write_exchange(
+        "http://example.com/a/b.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html")],
+        html,
+        "2026-01-01T00:00:00Z",
+    )
+    archive.write_exchange(
+        "http://127.0.0.1:1/a/c.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "image/jpeg")],
+        b"\xff\xd8",
+        "2026-01-01T00:00:00Z",
+    )
+    archive.write_exchange(
+        "http://127.0.0.1:1/a/d.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html")],
+        html,
+        "2026-01-01T00:00:00Z",
+    )
+    archive.close()
+    result = reparse(ExportsLayout(exports), [str(p) for p in warc_files(tmp_path / "w")])
+    assert result.items == 1
+    assert result.failures_by_reason == {
+        "not a page of the run's target": 1,
+        "not HTML (image/jpeg)": 1,
+    }
+    failures = (exports / "runs" / result.run_id / "failures.jsonl").read_text().splitlines()
+    assert all(json.loads(line)["kind"] == "reparse" for line in failures)
+
+
+def test_the_archive_can_be_turned_off(start_replica: StartReplica, tmp_path: Path) -> None:
+    server = start_replica(10)
+    exports = tmp_path / "exports"
+    assert _crawl(server, exports, QPTD_WARC="0").returncode == 0
+    assert not (exports / "warc").exists()
+    merge_pending(exports)
+    assert all(r["warc_record"] is None for r in _rows(exports).values())
+
+
+def test_the_manifest_keeps_the_changes_and_the_card_shows_a_changelog(
+    crawled: tuple[Any, Path], start_replica: StartReplica
+) -> None:
+    from qptd_spider.dataset.hf import export_hf
+
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    edited = start_replica(portal=Portal(45, seed=1, edit_round=1, edit_every=10))
+    assert _crawl(edited, exports, QPTD_RECHECK_DAYS="100000").returncode == 0
+    merged = merge_pending(exports)
+    assert merged is not None and merged.added == 5
+    manifest = list_versions(layout)[-1]
+    assert manifest["changes"] == merged.changes and manifest["added"] == 5
+    card = (export_hf(layout).folder / "README.md").read_text(encoding="utf-8")
+    assert "## Changelog" in card
+    assert f"`{current_version(layout).name}`" in card  # type: ignore[union-attr]
