@@ -256,6 +256,21 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return 2 if result.unreadable_files and not result.files else 0
 
 
+def cmd_renormalize(args: argparse.Namespace) -> int:
+    """Today's normalizers over the stored rows: a new run, to merge like a crawl."""
+    from .renormalize import renormalize
+
+    result, runner = renormalize(_layout(args))
+    changes = ", ".join(f"{k} {v}" for k, v in sorted(runner.changes.items())) or "none"
+    print(
+        f"run {result.run_id}: {runner.rows} rows read, {result.items} changed "
+        f"({changes}), {result.rejected} rejected, in {result.seconds:.1f} s"
+    )
+    if result.items:
+        print(f"then: qptd merge{' --exports ' + args.exports if args.exports else ''}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Rebuild the Hugging Face folder from the current dataset version."""
     from .dataset.hf import DEFAULT_NOTE, export_hf
@@ -408,6 +423,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", help="WARC files or run ids")
     p.add_argument("--all", action="store_true", help="every WARC file of the exports root")
     p.set_defaults(func=cmd_reparse)
+
+    p = sub.add_parser(
+        "renormalize",
+        parents=[exports],
+        help="today's normalizers over the dataset's rows (signatures, dates), offline",
+    )
+    p.set_defaults(func=cmd_renormalize)
 
     p = sub.add_parser("export", parents=[exports], help="rebuild the Hugging Face folder (hf/)")
     p.add_argument("--note", help="first paragraph of the dataset card")

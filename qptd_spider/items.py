@@ -43,6 +43,9 @@ class ArticleItem:
     author: str | None = None
     position: str | None = None
     source: str | None = None
+    organization: str | None = None
+    byline_kind: str | None = None
+    signature_status: str | None = None
     crawled_at: str = ""
     content_hash: str = ""
     first_seen: str | None = None

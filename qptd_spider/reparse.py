@@ -18,25 +18,18 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
-from . import __version__
-from .clock import new_run_id, utc_now_iso
-from .fileio import JsonLinesWriter, atomic_write_json
 from .items import item_record
-from .layout import ExportsLayout, project_root
+from .layout import ExportsLayout
 from .normalize.article import normalize_item
+from .offline_run import OfflineResult, OfflineRun
 from .pages import ArticlePage, ListingHint
-from .parser_version import parser_version
-from .runs import RECORD_FORMAT, RunError, check_run_id, git_revision, list_runs
-from .schema import validation_errors
+from .runs import RunError, check_run_id, list_runs
 from .urls import PortalUrls, canonicalize_item_urls, is_article_url
 from .warc import (
     REFERS_TO_FILE,
@@ -53,21 +46,15 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class ReparseResult:
-    run_id: str
+class ReparseResult(OfflineResult):
     files: list[str] = field(default_factory=list)
-    items: int = 0
-    rejected: int = 0
-    failed: int = 0
     skipped: int = 0
     torn_records: int = 0
     unreadable_files: list[str] = field(default_factory=list)
-    failures_by_reason: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
-        return (self.items + self.rejected + self.failed) / self.seconds if self.seconds else 0.0
+        return self.per_second
 
 
 def resolve_sources(layout: ExportsLayout, sources: Iterable[str], everything: bool) -> list[Path]:
@@ -128,97 +115,33 @@ class _Pending:
     metadata: dict[str, Any] | None = None
 
 
-class Reparser:
+class Reparser(OfflineRun):
     """Writes one re-parse run into an exports root."""
 
+    kind = "reparse"
+
     def __init__(self, layout: ExportsLayout, run_id: str | None = None):
-        self.layout = layout
-        self.run_id = check_run_id(run_id or new_run_id())
-        self.files = layout.run(self.run_id)
-        self.journal = JsonLinesWriter(self.files.journal, truncate=True)
-        self.failures = JsonLinesWriter(self.files.failures, truncate=True)
-        self.rejects = JsonLinesWriter(self.files.rejects, truncate=True)
-        self.result = ReparseResult(self.run_id)
+        super().__init__(layout, run_id)
+        self.result = ReparseResult(self.run_id, self.kind)
         self.targets: Counter[str] = Counter()
-        self._target_info: dict[str, Any] = {}
-        self._reasons: Counter[str] = Counter()
+        self.sources: list[Path] = []
 
     def run(self, sources: list[Path]) -> ReparseResult:
-        started = time.monotonic()
-        self.files.folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.files.lock, is_singleton=False)
-        lock.acquire(timeout=0)
-        record = self._record(sources)
-        atomic_write_json(self.files.record, record)
-        try:
-            for path in sources:
-                self._read_file(path)
-        finally:
-            for writer in (self.journal, self.failures, self.rejects):
-                writer.close()
-            self.result.seconds = round(time.monotonic() - started, 2)
-            self.result.failures_by_reason = dict(self._reasons)
-            record.update(
-                status="finished",
-                finished_at=utc_now_iso(),
-                finish_reason="finished",
-                target=self._target_info or record["target"],
-                health={"ok": True, "failed_checks": []},
-                counts={
-                    "exported": self.result.items,
-                    "journaled": self.result.items,
-                    "failed": self.result.failed,
-                    "rejected": self.result.rejected,
-                    "requests": 0,
-                },
-            )
-            atomic_write_json(self.files.report, self._report())
-            atomic_write_json(self.files.record, record)
-            lock.release()
+        self.sources = sources
+        self.execute([str(p) for p in sources], self.result)
         return self.result
 
-    def _record(self, sources: list[Path]) -> dict[str, Any]:
-        return {
-            "format": RECORD_FORMAT,
-            "run_id": self.run_id,
-            "worker": "",
-            "kind": "reparse",
-            "status": "running",
-            "started_at": utc_now_iso(),
-            "finished_at": None,
-            "finish_reason": None,
-            "target": {},
-            "qptd_version": __version__,
-            "git_revision": git_revision(project_root()),
-            "parser_version": parser_version(),
-            "spider_args": {},
-            "settings": {},
-            "feeds": [],
-            "sources": [str(p) for p in sources],
-            "files": {
-                "journal": self.files.journal.name,
-                "failures": self.files.failures.name,
-                "rejects": self.files.rejects.name,
-                "report": self.files.report.name,
-            },
-            "health": None,
-            "counts": {},
-            "politeness": {},
-            "merged_into": None,
-        }
+    def produce(self, result: OfflineResult) -> None:
+        for path in self.sources:
+            self._read_file(path)
 
-    def _report(self) -> dict[str, Any]:
+    def report(self, result: OfflineResult) -> dict[str, Any]:
         r = self.result
-        return {
-            "run_id": r.run_id,
-            "kind": "reparse",
+        return super().report(result) | {
             "files": r.files,
             "unreadable_files": r.unreadable_files,
-            "articles": {"exported": r.items, "rejected": r.rejected, "failed": r.failed},
             "skipped_records": r.skipped,
             "torn_records": r.torn_records,
-            "failures_by_reason": r.failures_by_reason,
-            "duration_seconds": r.seconds,
             "pages_per_second": round(r.pages_per_second, 1),
             "ok": not r.unreadable_files,
         }
@@ -236,7 +159,7 @@ class Reparser:
                     target = _target_of(_warcinfo_fields(record.qptd_payload)) or target
                     if target is not None:
                         self.targets[target.target_id] += 1
-                        self._target_info = target.describe()
+                        self.target = target.describe()
                     continue
                 if kind == "metadata":
                     if pending is not None and record.rec_headers.get_header(
@@ -297,14 +220,7 @@ class Reparser:
         item.warc_record = WarcRef(
             pending.file, pending.offset, record.rec_headers.get_header("WARC-Record-ID")
         ).as_row()
-        row = dict(normalize_item(item_record(item)))
-        reasons = validation_errors(row)
-        if reasons:
-            self.result.rejected += 1
-            self.rejects.write({"url": row["url"], "reasons": reasons, "item": row})
-            return
-        self.journal.write(row)
-        self.result.items += 1
+        self.write_item(dict(normalize_item(item_record(item))), self.result)
 
     def _resolve_revisit(self, record: Any, path: Path) -> _Pending | None:
         file = record.rec_headers.get_header(REFERS_TO_FILE)
@@ -318,18 +234,7 @@ class Reparser:
         return _Pending(int(offset), original, file, original.qptd_metadata)
 
     def _fail(self, url: str, reason: str, pending: _Pending) -> None:
-        self.result.failed += 1
-        self._reasons[reason] += 1
-        self.failures.write(
-            {
-                "url": url,
-                "kind": "reparse",
-                "error": f"{reason} (record {pending.file} at {pending.offset})",
-                "attempts": 1,
-                "page": "article",
-                "failed_at": utc_now_iso(),
-            }
-        )
+        self.fail(url, reason, f"record {pending.file} at {pending.offset}", self.result)
 
 
 def _text(body: bytes) -> str:

@@ -110,6 +110,21 @@ def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
+def from_arrow_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row read from Parquet as an item again: timestamps as ISO strings; a field the file
+    did not have (an older schema) empty, a list field as an empty list."""
+    props = article_schema()["properties"]
+    item: dict[str, Any] = {}
+    for name in field_names():
+        value = row.get(name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif value is None and _types(props[name])[0] == "array":
+            value = []
+        item[name] = value
+    return item
+
+
 def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema | None = None) -> pa.Table:
     """Items (plain dicts) → an Arrow table with the article schema."""
     return pa.Table.from_pylist([to_arrow_row(r) for r in rows], schema=schema or arrow_schema())

@@ -35,6 +35,9 @@ FIELDS_EXACT = (
     "author",
     "position",
     "source",
+    "organization",
+    "byline_kind",
+    "signature_status",
 )
 
 

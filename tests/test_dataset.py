@@ -627,6 +627,11 @@ def _reference_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
             for name in field_names()
         },
         "date_precision": dict(Counter(r["published_at_precision"] or "none" for r in rows)),
+        "byline_kinds": dict(Counter(r["byline_kind"] or "none" for r in rows).most_common()),
+        "signature_status": dict(
+            Counter(r["signature_status"] or "none" for r in rows).most_common()
+        ),
+        "parser_versions": dict(Counter(r["parser_version"] or "none" for r in rows).most_common()),
     }
 
 

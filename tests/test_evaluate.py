@@ -1,28 +1,76 @@
-"""The accuracy bar: labelled sets and replica pages, scored by the evaluation script."""
+"""The accuracy bar, as a ratchet: the exact scores of today, and the known misses by id.
+
+A change that breaks a labelled case fails here, whatever the percentages; a change that
+fixes a known miss fails too, until the miss is struck from the list (the bar only rises)."""
 
 from __future__ import annotations
 
 import pytest
 
 from qptd_harness.evaluate import (
-    AUTHOR_FIELDS,
     EVALUATION,
     FieldScore,
+    NameScore,
+    SetScore,
     _ours,
+    _same_source,
+    _same_title,
     load_jsonl,
+    real_cases,
     replica_pages,
     run,
     score_dates,
+    score_detection,
     score_pages,
-    score_signatures,
+    signature_sets,
 )
 
-SIGNATURES = load_jsonl(EVALUATION / "signatures.jsonl")
+OWN = load_jsonl(EVALUATION / "signatures.jsonl")
+REAL = load_jsonl(EVALUATION / "signatures-real.jsonl")
+
+# Real lines the parser gets wrong, and why (each a family, not a string to special-case).
+REAL_KNOWN_MISSES = {
+    # The label's position is on a line shared with a co-author that the set does not hold.
+    "position: real-016",
+    # "Theo Báo giấy" (the print edition) names its paper only through the page it is on.
+    "source: real-051",
+}
 
 
-def test_the_signature_set_covers_every_form_of_the_issue() -> None:
-    assert len(SIGNATURES) >= 150
-    forms = {c["form"] for c in SIGNATURES}
+@pytest.fixture(scope="module")
+def sets() -> dict[str, SetScore]:
+    return {s.label: s for s in signature_sets(replica=600)}
+
+
+def _miss_ids(score: SetScore) -> set[str]:
+    return {m.split(":", 2)[0] + ":" + m.split(":", 2)[1] for m in score.misses()}
+
+
+def test_real_lines_misses_are_exactly_the_known_ones(sets: dict[str, SetScore]) -> None:
+    assert _miss_ids(sets["real"]) == REAL_KNOWN_MISSES
+
+
+def test_real_lines_scores(sets: dict[str, SetScore]) -> None:
+    real = sets["real"]
+    names = real.fields["names"]
+    assert (names.cases, names.exact) == (93, 93)  # exact author lists: 100%
+    assert names.precision == 1.0 and names.recall == 1.0
+    assert real.fields["rank"].exact_rate == 1.0
+    assert real.fields["academic_title"].exact_rate == 1.0
+    assert (real.fields["position"].cases, real.fields["position"].exact) == (2, 1)
+    assert (real.fields["source"].cases, real.fields["source"].exact) == (38, 37)
+    assert real.statuses["unparsed"] == 1  # the column pen name "NGƯỜI XÂY DỰNG"
+
+
+@pytest.mark.parametrize("label", ["own", "own, held out", "replica"])
+def test_own_and_replica_are_all_right(sets: dict[str, SetScore], label: str) -> None:
+    score = sets[label]
+    assert score.misses() == []
+    assert score.statuses["partial"] == 0
+
+
+def test_the_own_set_covers_every_form(sets: dict[str, SetScore]) -> None:
+    forms = {c["form"] for c in OWN}
     for form in (
         "name_position_two_paragraphs",
         "rank_caps_comma_position",
@@ -40,20 +88,20 @@ def test_the_signature_set_covers_every_form_of_the_issue() -> None:
         "staff",
         "no_signature",
         "tone_marks",
+        "generalisation",
     ):
         assert form in forms, form
-    assert len({c["id"] for c in SIGNATURES}) == len(SIGNATURES)
+    assert len({c["id"] for c in OWN}) == len(OWN) == sets["own"].signatures
 
 
-@pytest.mark.parametrize("field", ["detection", *AUTHOR_FIELDS, "source"])
-def test_signature_fields_meet_the_98_percent_bar(field: str) -> None:
-    score = score_signatures(SIGNATURES)[field]
-    assert score.exact_rate >= 0.98, score.misses
+def test_detection_of_the_signature_at_the_end_of_a_body() -> None:
+    score = score_detection(OWN)
+    assert score.exact == score.cases == len(OWN), score.misses
 
 
 def test_dates_are_all_right() -> None:
     score = score_dates(load_jsonl(EVALUATION / "dates.jsonl"))
-    assert score.exact_rate == 1.0, score.misses
+    assert score.cases == 40 and score.exact == 40, score.misses
 
 
 def test_replica_pages_are_all_right() -> None:
@@ -63,15 +111,50 @@ def test_replica_pages_are_all_right() -> None:
     assert scores["date_exact"].cases > 200
 
 
+def test_real_labels_become_one_expected_shape() -> None:
+    case = next(c for c in real_cases(REAL) if c.case_id == "real-016")
+    assert case.names == ["Nguyễn Huy Điểm"]
+    assert case.attributes["rank"] == ["Thiếu tá"]
+    assert case.source is None
+
+
+def test_comparisons_read_labels_the_way_people_write_them() -> None:
+    assert _same_title("PGS. TS", "PGS.TS") and _same_title("ThS.", "ThS")
+    assert not _same_title("TS", "ThS")
+    assert _same_source("QĐND (Báo Quân đội nhân dân)", "Báo Quân đội nhân dân")
+    assert _same_source("QĐND (Báo Quân đội nhân dân)", "QĐND")
+    assert _same_source("Báo Quảng Ngãi", "Quảng Ngãi")
+    assert not _same_source("Tiền Phong (bản in)", "Báo giấy")
+
+
 def test_field_score_counts() -> None:
     score = FieldScore()
     score.add("a", ["x", None], ["x", None])
     score.add("b", ["y"], [None])
     score.add("c", [None], ["z"])
-    assert score.exact == 1
+    score.add("d", [None], [None])  # nothing labelled, nothing claimed: not a case
+    assert (score.cases, score.exact) == (3, 1)
     assert (score.true_positives, score.predicted, score.expected) == (1, 2, 2)
     assert score.precision == 0.5 and score.recall == 0.5
     assert score.misses == ["b: expected ['y'], got [None]", "c: expected [None], got ['z']"]
+
+
+def test_name_score_counts_every_case_and_every_name() -> None:
+    score = NameScore()
+    score.add("a", ["Minh Hà"], ["Minh Hà", "PV"])
+    score.add("b", [], [])
+    score.add("c", ["Lê A", "Trần B"], ["Trần B"])
+    assert (score.cases, score.exact) == (3, 1)
+    assert (score.true_positives, score.predicted, score.expected) == (2, 3, 3)
+
+
+def test_report_puts_the_sets_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
+    report = run(replica=50, compare=0, show_misses=3)
+    out = capsys.readouterr().out
+    assert list(report["signatures"])[:2] == ["real", "own"]
+    header = next(line for line in out.splitlines() if "real (93)" in line)
+    assert header.index("real") < header.index("own") < header.index("replica")
+    assert "unparsed" in out and "partial" in out
 
 
 def test_trafilatura_comparison_column(capsys: pytest.CaptureFixture[str]) -> None:

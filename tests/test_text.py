@@ -58,7 +58,11 @@ def test_clean_whitespace(text: str, expected: str) -> None:
     ("name", "expected"),
     [
         ("NGUYỄN VĂN A", "Nguyễn Văn A"),
-        ("Q.LÂM", "Q. Lâm"),
+        ("Q.LÂM", "Q.Lâm"),  # initials kept as written, only the rest re-cased
+        ("Q. LÂM", "Q. Lâm"),
+        ("NG.HƯƠNG", "NG.Hương"),
+        ("T.H.", "T.H."),
+        ("AX", "AX"),  # initials alone: no Vietnamese syllable, kept
         ("MINH HIẾU", "Minh Hiếu"),
         ("Nguyễn Xuân Lưu", "Nguyễn Xuân Lưu"),
         ("PV", "PV"),

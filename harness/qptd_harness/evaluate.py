@@ -1,24 +1,36 @@
-"""Accuracy of the metadata researchers judge us on: authors, positions, dates, titles.
+"""Accuracy of the metadata researchers judge us on: authors, positions, sources, dates.
 
-    python -m qptd_spider.evaluate [--replica 2000] [--compare 200] [--json report.json]
+    python -m qptd_harness.evaluate [--replica 2000] [--compare 200] [--json report.json]
 
-Three measurements:
-1. the labelled signature set (``evaluation/signatures.jsonl``): detection of the signature
-   at the end of a body, then name, rank, academic title, position, role and source, each
-   with precision, recall and exact match; the rows marked ``split: heldout`` were written
-   after the parser and are also scored alone;
-2. the labelled date set (``evaluation/dates.jsonl``): exact time and precision;
-3. pages of the replica, scored on its ground truth; with ``--compare``, trafilatura and
-   news-please run on the same pages, when they are installed (``pip install '.[eval]'``).
+Signatures are scored on three sets side by side, per field (names, rank, academic title,
+position, role, source), with precision, recall and the exact rate of the cases that label
+the field, plus the share of signatures the parser marks ``partial`` or ``unparsed``:
+
+- **real**: ``evaluation/signatures-real.jsonl``, real credit lines of Vietnamese military,
+  political and provincial press with hand labels (a copy of
+  ``../shared/portal/signatures-real.jsonl``); the numbers that matter most;
+- **own**: ``evaluation/signatures.jsonl``, our own lines in every form of the portal, with
+  the detection of the signature at the end of a body (rows ``split: heldout`` were written
+  after the parser and are also shown alone);
+- **replica**: the replica's articles, scored on its ground truth.
+
+Then the date set (exact time and precision) and, with ``--compare``, trafilatura and
+news-please on the same replica pages (``pip install '.[eval]'``).
+
+The expected values come from the labels and the replica's own knowledge; comparisons use
+this module's own folding (case, spacing, tone style), never the parser's vocabulary.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+import unicodedata
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,17 +42,63 @@ from qptd_spider.normalize.dates import parse_date
 from qptd_spider.normalize.signature import parse_signature, split_signature
 
 EVALUATION = Path(__file__).parent / "evaluation"
-AUTHOR_FIELDS = ("name", "rank", "academic_title", "position", "role")
+AUTHOR_FIELDS = ("rank", "academic_title", "position", "role")
+SIGNATURE_FIELDS = ("names", *AUTHOR_FIELDS, "source")
 # The body paragraph placed before each signature, unless a case gives its own context.
 DEFAULT_CONTEXT = (
     "Buổi lễ diễn ra trang trọng với sự tham dự của đông đảo cán bộ, chiến sĩ và nhân dân "
     "trên địa bàn."
 )
+UNLABELLED = object()  # a field the set does not label (the real set has no roles)
+
+
+# -- comparing values -------------------------------------------------------------------------
+
+_NEW_STYLE = (("uỷ", "ủy"), ("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oạ", "ọa"), ("uý", "úy"))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+    for new, old in _NEW_STYLE:
+        text = text.replace(new, old)
+    return text
+
+
+def _same_title(expected: str, got: str) -> bool:
+    """ "ThS." and "ThS", "PGS. TS" and "PGS.TS" are one title."""
+    return re.sub(r"[.\s]", "", _fold(expected)) == re.sub(r"[.\s]", "", _fold(got))
+
+
+def _source_forms(label: str) -> set[str]:
+    """A source label and the forms it accepts: "QĐND (Báo Quân đội nhân dân)" accepts
+    either part; a leading "báo" (newspaper) is optional on both sides."""
+    forms = {_fold(label)}
+    if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", label):
+        forms |= {_fold(m.group(1)), _fold(m.group(2))}
+    return forms | {f.removeprefix("báo ") for f in forms}
+
+
+def _same_source(expected: str, got: str) -> bool:
+    return bool({_fold(got), _fold(got).removeprefix("báo ")} & _source_forms(expected))
+
+
+def _same(name: str, expected: Any, got: Any) -> bool:
+    if expected is None or got is None:
+        return expected is got
+    if name == "academic_title":
+        return _same_title(expected, got)
+    if name == "source":
+        return _same_source(expected, got)
+    return bool(_fold(expected) == _fold(got))
+
+
+# -- scores ----------------------------------------------------------------------------------
 
 
 @dataclass
 class FieldScore:
-    """Counts for one field: exact cases, and value-level true/false positives."""
+    """One field on one set: value-level precision and recall, and the exact rate over the
+    cases that label the field (a value expected, or a value predicted)."""
 
     cases: int = 0
     exact: int = 0
@@ -49,17 +107,24 @@ class FieldScore:
     expected: int = 0
     misses: list[str] = field(default_factory=list)
 
-    def add(self, case_id: str, expected: list[Any], predicted: list[Any]) -> None:
-        self.cases += 1
-        if expected == predicted:
-            self.exact += 1
-        else:
-            self.misses.append(f"{case_id}: expected {expected!r}, got {predicted!r}")
+    def add(self, case_id: str, expected: list[Any], predicted: list[Any], name: str = "") -> None:
+        """One case: ``expected`` and ``predicted`` values, aligned."""
         self.expected += sum(1 for v in expected if v is not None)
         self.predicted += sum(1 for v in predicted if v is not None)
         self.true_positives += sum(
-            1 for e, p in zip(expected, predicted, strict=False) if e is not None and e == p
+            1
+            for e, p in zip(expected, predicted, strict=False)
+            if e is not None and _same(name, e, p)
         )
+        if not any(v is not None for v in [*expected, *predicted]):
+            return  # nothing labelled, nothing claimed: no case for this field
+        self.cases += 1
+        if len(expected) == len(predicted) and all(
+            _same(name, e, p) for e, p in zip(expected, predicted, strict=True)
+        ):
+            self.exact += 1
+        else:
+            self.misses.append(f"{case_id}: expected {expected!r}, got {predicted!r}")
 
     @property
     def precision(self) -> float:
@@ -83,38 +148,197 @@ class FieldScore:
         }
 
 
+@dataclass
+class NameScore(FieldScore):
+    """Author names: precision and recall over names (a name counts once per case), exact
+    over whole author lists, every case counted (an empty list is a claim too)."""
+
+    def add(self, case_id: str, expected: list[Any], predicted: list[Any], name: str = "") -> None:
+        self.cases += 1
+        self.expected += len(expected)
+        self.predicted += len(predicted)
+        wanted = Counter(_fold(n) for n in expected)
+        got = Counter(_fold(n) for n in predicted)
+        self.true_positives += sum((wanted & got).values())
+        if [_fold(n) for n in expected] == [_fold(n) for n in predicted]:
+            self.exact += 1
+        else:
+            self.misses.append(f"{case_id}: expected {expected!r}, got {predicted!r}")
+
+
+@dataclass
+class SetScore:
+    """Every signature field on one set, and how sure the parser said it was."""
+
+    label: str
+    fields: dict[str, FieldScore]
+    statuses: Counter[str]
+    signatures: int
+
+    @property
+    def unparsed_share(self) -> float:
+        return self.statuses["unparsed"] / self.signatures if self.signatures else 0.0
+
+    @property
+    def partial_share(self) -> float:
+        return self.statuses["partial"] / self.signatures if self.signatures else 0.0
+
+    def misses(self) -> list[str]:
+        return [f"{name}: {m}" for name, s in self.fields.items() for m in s.misses]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "signatures": self.signatures,
+            "fields": {k: v.as_dict() for k, v in self.fields.items()},
+            "status": dict(self.statuses),
+            "unparsed_share": round(self.unparsed_share, 4),
+            "partial_share": round(self.partial_share, 4),
+        }
+
+
+@dataclass
+class Expected:
+    """What one labelled signature should give, in one shape for every set."""
+
+    case_id: str
+    lines: list[str]
+    names: list[str]
+    # Per author field: values aligned with ``names`` (or UNLABELLED).
+    attributes: dict[str, Any]
+    source: Any
+    context: list[str] | None = None
+
+
+def _score(label: str, cases: Iterable[Expected]) -> SetScore:
+    fields: dict[str, FieldScore] = {"names": NameScore()}
+    fields |= {name: FieldScore() for name in (*AUTHOR_FIELDS, "source")}
+    statuses: Counter[str] = Counter()
+    count = 0
+    for case in cases:
+        count += 1
+        signature = parse_signature(case.lines)
+        statuses[signature.status or "none"] += 1
+        got = signature.authors_as_dicts()
+        fields["names"].add(case.case_id, case.names, [a["name"] for a in got])
+        by_name = {_fold(a["name"]): a for a in got}
+        for name in AUTHOR_FIELDS:
+            values = case.attributes.get(name, UNLABELLED)
+            if values is UNLABELLED:
+                continue
+            # Attributes are compared on the authors found; an author not found has none.
+            predicted = [by_name.get(_fold(n), {}).get(name) for n in case.names]
+            # Attributes given to authors nobody labelled are claims too.
+            extra = [a[name] for a in got if _fold(a["name"]) not in {_fold(n) for n in case.names}]
+            fields[name].add(
+                case.case_id, list(values) + [None] * len(extra), predicted + extra, name
+            )
+        if case.source is not UNLABELLED:
+            got_source = signature.source or signature.organization
+            fields["source"].add(case.case_id, [case.source], [got_source], "source")
+    return SetScore(label, fields, statuses, count)
+
+
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def score_signatures(cases: Iterable[dict[str, Any]]) -> dict[str, FieldScore]:
-    """Score signature detection and every author field on labelled cases."""
-    scores = {f: FieldScore() for f in ("detection", *AUTHOR_FIELDS, "source")}
-    for case in cases:
-        paragraphs = list(case.get("context") or [DEFAULT_CONTEXT]) + list(case["lines"])
-        _, found = split_signature(paragraphs)
-        scores["detection"].add(case["id"], list(case["lines"]), found)
-        signature = parse_signature(found)
-        got = signature.authors_as_dicts()
-        for name in AUTHOR_FIELDS:
-            expected = [a[name] for a in case["authors"]]
-            predicted = [a[name] for a in got]
-            scores[name].add(case["id"], expected, predicted)
-        scores["source"].add(case["id"], [case["source"]], [signature.source])
-    return scores
+def own_cases(rows: Iterable[dict[str, Any]]) -> list[Expected]:
+    return [
+        Expected(
+            row["id"],
+            list(row["lines"]),
+            [a["name"] for a in row["authors"]],
+            {name: [a[name] for a in row["authors"]] for name in AUTHOR_FIELDS},
+            row["source"],
+            row.get("context"),
+        )
+        for row in rows
+    ]
 
 
-def score_dates(cases: Iterable[dict[str, Any]]) -> FieldScore:
+def real_cases(rows: Iterable[dict[str, Any]]) -> list[Expected]:
+    """The real set labels one rank, title and position per line: the first author's."""
+    out = []
+    for row in rows:
+        names = list(row["authors"])
+        attributes: dict[str, Any] = {"role": UNLABELLED}
+        for name in ("rank", "academic_title", "position"):
+            attributes[name] = [row[name]] + [None] * (len(names) - 1) if names else []
+        out.append(Expected(row["id"], list(row["lines"]), names, attributes, row["agency"]))
+    return out
+
+
+def replica_cases(count: int, seed: int = 1) -> list[Expected]:
+    from .replica import Portal
+
+    portal = Portal(count, seed=seed)
+    out = []
+    for i in range(count):
+        truth = portal.truth(i)
+        if truth["signature_raw"] is None:
+            continue
+        authors = truth["authors"]
+        out.append(
+            Expected(
+                truth["path"],
+                truth["signature_raw"].split("\n"),
+                [a["name"] for a in authors],
+                {name: [a[name] for a in authors] for name in AUTHOR_FIELDS},
+                truth["source"] or truth["organization"],
+            )
+        )
+    return out
+
+
+def score_detection(rows: Iterable[dict[str, Any]]) -> FieldScore:
+    """Finding the signature at the end of a body: the lines, no more, no less."""
     score = FieldScore()
-    for k, case in enumerate(cases):
-        parsed = parse_date(case["raw"])
-        got = [parsed.isoformat() if parsed else None, parsed.precision if parsed else None]
-        score.add(f"date-{k + 1}:{case['raw']!r}", [case["published_at"], case["precision"]], got)
+    for row in rows:
+        paragraphs = list(row.get("context") or [DEFAULT_CONTEXT]) + list(row["lines"])
+        _, found = split_signature(paragraphs)
+        score.cases += 1
+        if found == list(row["lines"]):
+            score.exact += 1
+        else:
+            score.misses.append(f"{row['id']}: expected {row['lines']!r}, got {found!r}")
     return score
 
 
-# -- replica pages ------------------------------------------------------------------------
+def score_signatures(rows: Iterable[dict[str, Any]]) -> dict[str, FieldScore]:
+    """Detection and every field on the own set (the shape older reports used)."""
+    rows = list(rows)
+    return {"detection": score_detection(rows), **_score("own", own_cases(rows)).fields}
+
+
+def signature_sets(replica: int) -> list[SetScore]:
+    """The three sets, real first."""
+    own = load_jsonl(EVALUATION / "signatures.jsonl")
+    sets = [
+        _score("real", real_cases(load_jsonl(EVALUATION / "signatures-real.jsonl"))),
+        _score("own", own_cases(own)),
+        _score(
+            "own, held out",
+            own_cases(r for r in own if str(r.get("split", "")).startswith("heldout")),
+        ),
+    ]
+    if replica:
+        sets.append(_score("replica", replica_cases(replica)))
+    return sets
+
+
+def score_dates(cases: Iterable[dict[str, Any]]) -> FieldScore:
+    """Every labelled date string: the exact instant and its precision (or none at all)."""
+    score = FieldScore()
+    for k, case in enumerate(cases):
+        parsed = parse_date(case["raw"])
+        got = (parsed.isoformat() if parsed else None, parsed.precision if parsed else None)
+        wanted = (case["published_at"], case["precision"])
+        _page_case(score, f"date-{k + 1}:{case['raw']!r}", wanted, got)
+    return score
+
+
+# -- replica pages, and other tools on them ----------------------------------------------------
 
 Extractor = Callable[[str, str], dict[str, Any]]
 
@@ -179,6 +403,18 @@ def _same_instant(got: str | None, expected: str | None) -> bool:
     return parsed.value == wanted.value
 
 
+def _page_case(score: FieldScore, case: str, expected: Any, got: Any) -> None:
+    """Pages: every page is a case (an empty field on a page without one counts as right)."""
+    score.cases += 1
+    score.expected += expected is not None
+    score.predicted += got is not None
+    score.true_positives += expected is not None and expected == got
+    if expected == got:
+        score.exact += 1
+    else:
+        score.misses.append(f"{case}: expected {expected!r}, got {got!r}")
+
+
 def score_pages(
     extractor: Extractor, pages: list[tuple[str, str, dict[str, Any]]]
 ) -> dict[str, FieldScore]:
@@ -188,15 +424,15 @@ def score_pages(
         got = extractor(html, url)
         case = truth["path"]
         for name in ("title", "author", "position", "source"):
-            scores[name].add(case, [truth[name]], [got[name]])
+            _page_case(scores[name], case, truth[name], got[name])
         if truth["published_at"] is None:
             continue
         day = (got["published_at"] or "")[:10] or None
-        scores["date_day"].add(case, [truth["published_at"][:10]], [day])
+        _page_case(scores["date_day"], case, truth["published_at"][:10], day)
         exact = _same_instant(got["published_at"], truth["published_at"]) and (
             got["published_at_precision"] == truth["published_at_precision"]
         )
-        scores["date_exact"].add(case, [True], [exact])
+        _page_case(scores["date_exact"], case, True, exact)
     return scores
 
 
@@ -231,19 +467,36 @@ def _table(title: str, scores: dict[str, FieldScore]) -> list[str]:
     return lines
 
 
+def signatures_table(sets: list[SetScore]) -> list[str]:
+    """The sets side by side: exact / precision / recall per field."""
+    head = f"  {'field':<15}" + "".join(f"{s.label + f' ({s.signatures})':>26}" for s in sets)
+    lines = ["Signatures: exact / precision / recall (exact over the cases labelling the field)"]
+    lines.append(head)
+    for name in SIGNATURE_FIELDS:
+        cells = ""
+        for s in sets:
+            f = s.fields[name]
+            cell = f"{f.exact_rate:.1%} / {f.precision:.1%} / {f.recall:.1%}" if f.cases else "–"
+            cells += f"{cell:>26}"
+        lines.append(f"  {name:<15}{cells}")
+    lines.append(f"  {'partial':<15}" + "".join(f"{s.partial_share:>26.1%}" for s in sets))
+    lines.append(f"  {'unparsed':<15}" + "".join(f"{s.unparsed_share:>26.1%}" for s in sets))
+    return lines
+
+
 def run(replica: int, compare: int, show_misses: int) -> dict[str, Any]:
     report: dict[str, Any] = {}
     lines: list[str] = []
-    cases = load_jsonl(EVALUATION / "signatures.jsonl")
-    for label, subset in (
-        ("all", cases),
-        ("heldout", [c for c in cases if c.get("split") == "heldout"]),
-    ):
-        scores = score_signatures(subset)
-        report[f"signatures_{label}"] = {k: v.as_dict() for k, v in scores.items()}
-        lines += _table(f"Signature set ({label}, {len(subset)} signatures)", scores)
-        misses = [m for s in scores.values() for m in s.misses]
-        lines += [f"    miss: {m}" for m in misses[:show_misses]]
+    sets = signature_sets(min(replica, 2000))
+    report["signatures"] = {s.label: s.as_dict() for s in sets}
+    lines += signatures_table(sets)
+    for s in sets:
+        lines += [f"    miss ({s.label}) {m}" for m in s.misses()[:show_misses]]
+    own = load_jsonl(EVALUATION / "signatures.jsonl")
+    detection = score_detection(own)
+    report["detection"] = detection.as_dict()
+    lines += _table("Signature detection at the end of a body (own set)", {"lines": detection})
+    lines += [f"    miss: {m}" for m in detection.misses[:show_misses]]
     dates = score_dates(load_jsonl(EVALUATION / "dates.jsonl"))
     report["dates"] = dates.as_dict()
     lines += _table("Date set", {"date+precision": dates})

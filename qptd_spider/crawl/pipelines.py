@@ -68,6 +68,15 @@ class SignaturePipeline(_NormalizerPipeline):
     normalizer = staticmethod(article.normalize_signature)
     name = "signature"
 
+    def process_item(self, item: Any) -> Any:
+        item = super().process_item(item)
+        # How sure the parser was, per article: the share of partial and unparsed signatures
+        # is what to watch when the portal's writing changes.
+        status = ItemAdapter(item).get("signature_status")
+        if status is not None:
+            self.stats.inc_value(f"qptd/signature/status/{status}")
+        return item
+
 
 class ContentHashPipeline(_NormalizerPipeline):
     normalizer = staticmethod(article.set_content_hash)

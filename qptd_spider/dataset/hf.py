@@ -176,6 +176,28 @@ def card_body(
         "Author and position are empty where the article carries no signature, or a signature "
         "without them (agency reprints, photo-only credits).",
         "",
+        "## Bylines",
+        "",
+        "`authors` holds people only. A credit of the paper's own staff (`PV`, `BBT`, "
+        '"Nhóm PV") is `byline_kind: staff`; an outlet or agency credited instead of a person '
+        "is `source` (`byline_kind: agency`), an organization `organization`. Names keep their "
+        "initials as written (`T.Nhàn`). Where the parser could not place a part of a "
+        "signature it leaves it in `signature_raw` only and says so in `signature_status` "
+        "(`partial`, `unparsed`): it prefers fewer authors to a wrong one.",
+        "",
+        *_table(
+            [(k, f"{n:,}") for k, n in stats.byline_kinds.items()], ("byline_kind", "articles")
+        ),
+        "",
+        *_table(
+            [(k, f"{n:,}") for k, n in stats.signature_status.items()],
+            ("signature_status", "articles"),
+        ),
+        "",
+        "Rows by parser version (`parser_version`: the qptd version and a hash of its page "
+        "parsers and normalizers; `qptd renormalize` or `qptd reparse` bring older rows up to "
+        "date): " + ", ".join(f"`{k}` {n:,}" for k, n in stats.parser_versions.items()) + ".",
+        "",
         "## How it was made",
         "",
         f"Crawled with qptd {__version__} (Scrapy), which follows the portal's menus, category "

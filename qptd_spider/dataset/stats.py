@@ -33,6 +33,9 @@ class DatasetStats:
     top_authors: list[tuple[str, int]] = field(default_factory=list)
     fill_rates: dict[str, float] = field(default_factory=dict)
     date_precision: dict[str, int] = field(default_factory=dict)
+    byline_kinds: dict[str, int] = field(default_factory=dict)
+    signature_status: dict[str, int] = field(default_factory=dict)
+    parser_versions: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -52,6 +55,9 @@ class StatsAccumulator:
         self.authors: Counter[str] = Counter()
         self.filled: Counter[str] = Counter()
         self.precision: Counter[str] = Counter()
+        self.kinds: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.parsers: Counter[str] = Counter()
 
     def add(self, batch: pa.RecordBatch | pa.Table) -> None:
         self.articles += batch.num_rows
@@ -73,6 +79,16 @@ class StatsAccumulator:
         self.precision.update(
             v or "none" for v in batch.column("published_at_precision").to_pylist()
         )
+        # Columns an older version's files may not have (read as "unknown").
+        for counter, name in (
+            (self.kinds, "byline_kind"),
+            (self.statuses, "signature_status"),
+            (self.parsers, "parser_version"),
+        ):
+            if name in batch.schema.names:
+                counter.update(v or "none" for v in batch.column(name).to_pylist())
+            else:
+                counter["unknown"] += batch.num_rows
 
     def result(self, top: int = 20) -> DatasetStats:
         stats = DatasetStats(articles=self.articles)
@@ -92,6 +108,9 @@ class StatsAccumulator:
             name: self.filled[name] / self.articles for name in field_names() if name in self.filled
         }
         stats.date_precision = dict(self.precision)
+        stats.byline_kinds = dict(self.kinds.most_common())
+        stats.signature_status = dict(self.statuses.most_common())
+        stats.parser_versions = dict(self.parsers.most_common())
         return stats
 
 
@@ -129,6 +148,9 @@ def format_stats(stats: DatasetStats) -> str:
         f"crawled:         {stats.first_crawled} … {stats.last_crawled}",
         "per year:        " + ", ".join(f"{y}: {n}" for y, n in stats.per_year.items()),
         "date precision:  " + ", ".join(f"{p}: {n}" for p, n in stats.date_precision.items()),
+        "byline kinds:    " + ", ".join(f"{k}: {n}" for k, n in stats.byline_kinds.items()),
+        "signatures:      " + ", ".join(f"{k}: {n}" for k, n in stats.signature_status.items()),
+        "parser versions: " + ", ".join(f"{k}: {n}" for k, n in stats.parser_versions.items()),
         "fill rates:      "
         + ", ".join(f"{k} {stats.fill_rates.get(k, 0):.1%}" for k in KEY_FIELDS),
         "per category:",

@@ -75,7 +75,9 @@ def normalize_date(item: Item) -> list[str]:
 
 
 def normalize_signature(item: Item) -> list[str]:
-    """``signature_raw`` → ``authors``, ``author``, ``position``, ``source``."""
+    """``signature_raw`` → ``authors``, ``author``, ``position``, ``source``,
+    ``organization``, ``byline_kind``, ``signature_status``. Everything comes from
+    ``signature_raw``: stored rows are brought up to a new parser without a re-crawl."""
     changed: list[str] = []
     signature = parse_signature(item.get("signature_raw"))
     authors = signature.authors_as_dicts()
@@ -83,6 +85,9 @@ def normalize_signature(item: Item) -> list[str]:
     _set(item, "author", "; ".join(a["name"] for a in authors) or None, changed)
     _set(item, "position", authors[0]["position"] if authors else None, changed)
     _set(item, "source", signature.source, changed)
+    _set(item, "organization", signature.organization, changed)
+    _set(item, "byline_kind", signature.byline_kind, changed)
+    _set(item, "signature_status", signature.status, changed)
     return changed
 
 

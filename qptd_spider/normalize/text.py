@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .vocabulary import INITIAL_PATTERN, is_vietnamese_syllable
+
 # Zero-width characters and the BOM: invisible, but they split words for every tool.
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
@@ -53,8 +55,7 @@ def clean_metadata(text: str | None) -> str | None:
     return cleaned or None
 
 
-# Staff bylines and agencies written in capitals that are not names.
-ABBREVIATIONS = frozenset({"PV", "CTV", "BTV", "NV", "TTXVN", "TTX", "VNA", "QPTĐ", "QĐND", "UBND"})
+_NAME_WORD = re.compile(rf"^(?P<initials>(?:{INITIAL_PATTERN})*)(?P<rest>.*)$")
 
 
 def _is_upper_word(word: str) -> bool:
@@ -63,20 +64,23 @@ def _is_upper_word(word: str) -> bool:
 
 
 def name_case(name: str) -> str:
-    """Vietnamese name capitalization for names written in capitals.
+    """Vietnamese capitalization for the words of a name written in capitals.
 
-    ``NGUYỄN VĂN A`` → ``Nguyễn Văn A``; ``Q.LÂM`` → ``Q. Lâm`` (initials kept, a space after
-    the dot). Names already in mixed case are left as written.
+    ``NGUYỄN VĂN A`` → ``Nguyễn Văn A``; ``T.NHÀN`` → ``T.Nhàn``: initials stay as written
+    (dots and spaces), so the name can be found again on the page. Words in capitals that
+    are no Vietnamese syllable are abbreviations or initials and stay: ``PV``, ``AX``.
+    Words already in mixed case are left as written.
     """
-    name = clean_whitespace(name)
-    name = re.sub(r"(?<=\w)\.(?=\w)", ". ", name)
-    words = name.split(" ")
-    if not any(_is_upper_word(w) and len([c for c in w if c.isalpha()]) > 1 for w in words):
-        return name
-    return " ".join(
-        w[:1].upper() + w[1:].lower() if _is_upper_word(w) and w not in ABBREVIATIONS else w
-        for w in words
-    )
+    out = []
+    for word in clean_whitespace(name).split(" "):
+        m = _NAME_WORD.match(word)
+        assert m is not None  # the pattern matches every string
+        initials, rest = m.group("initials"), m.group("rest")
+        letters = "".join(c for c in rest if c.isalpha())
+        if len(letters) > 1 and _is_upper_word(rest) and is_vietnamese_syllable(letters):
+            rest = rest[:1].upper() + rest[1:].lower()
+        out.append(initials + rest)
+    return " ".join(out)
 
 
 # "QPTĐ-Sáng 9-12, ..." and "QPTĐ - Sáng ...": the paper's dateline opens most leads.

@@ -11,13 +11,14 @@ category's list page ``p`` is a slice of an arithmetic progression, computed dir
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 # The replica's own knowledge, never the parser's: a bug in the product's vocabulary or
 # tone-mark rules must not be copied into the expected values it is tested against.
@@ -135,7 +136,18 @@ UNITS = [
 ]
 ACADEMIC = ["ThS.", "TS.", "PGS.TS", "GS.TS"]
 ACADEMIC_CANONICAL = {"ThS.": "ThS", "TS.": "TS", "PGS.TS": "PGS.TS", "GS.TS": "GS.TS"}
-AGENCIES = ["TTXVN", "VOV", "QĐND"]
+# As a reprint line writes them → the name a researcher expects in ``source``.
+AGENCIES = {"TTXVN": "TTXVN", "VOV": "VOV", "QĐND": "Báo Quân đội nhân dân"}
+# Outlets that sign a reprint themselves, written in capitals by some editors.
+OUTLET_CREDITS = ["Báo Sơn La", "Báo Hà Giang", "Báo Lào Cai", "Tạp chí Tuyên giáo"]
+# Organizations credited instead of a person.
+ORGANIZATIONS = [
+    "Trung tâm Văn hóa - Thể thao quận Hà Đông",
+    "Trung tâm Văn hóa Thông tin huyện Gia Lâm",
+    "Hội Cựu chiến binh quận Hoàn Kiếm",
+]
+# Local radio stations: the unit of a reporter who signs "NAME- STATION".
+STATIONS = ["Đài TT huyện Sóc Sơn", "Đài Truyền thanh huyện Ba Vì", "Đài PT quận Long Biên"]
 
 SUBJECTS = [
     "Bộ Tư lệnh Thủ đô Hà Nội",
@@ -211,6 +223,12 @@ SIGNATURE_FORMS = (
     "staff_pv",
     "author_box",
     "none",
+    "name_glued_unit",
+    "initials_chain",
+    "outlet_credit",
+    "organization_credit",
+    "poem_label",
+    "shared_unit_line",
 )
 DATE_FORMS = (
     "meta_empty_header",
@@ -219,6 +237,9 @@ DATE_FORMS = (
     "header_weekday_only",
     "none_visible",
 )
+# Consecutive articles step through the forms by a stride prime to their number, so that
+# every form comes up, in a mixed order, in any run of len(SIGNATURE_FORMS) articles.
+_FORM_STEP = next(k for k in (7, 11, 13, 17, 19) if math.gcd(k, len(SIGNATURE_FORMS)) == 1)
 LIST_LAYOUTS = ("type2", "h3_time_news", "news_title")
 CAPTION_FORMS = ("em", "center", "table", "figure", "none")
 
@@ -328,15 +349,15 @@ class Article:
 
     @property
     def signature_form(self) -> str:
-        return SIGNATURE_FORMS[(self.index * 7 + self.seed) % len(SIGNATURE_FORMS)]
+        return SIGNATURE_FORMS[(self.index * _FORM_STEP + self.seed) % len(SIGNATURE_FORMS)]
 
     @property
     def date_form(self) -> str:
         return DATE_FORMS[(self.index * 3 + self.seed) % len(DATE_FORMS)]
 
     @cached_property
-    def signature(self) -> tuple[list[str], list[dict[str, Any]], str | None]:
-        """(signature lines as written, expected authors, expected source)."""
+    def signature(self) -> SignatureTruth:
+        """The signature lines as written and what a perfect parser reads in them."""
         return _signature(self.signature_form, random.Random(f"{self.seed}:{self.index}:sig"))
 
     @cached_property
@@ -346,8 +367,11 @@ class Article:
         return [self.index + k, self.index + 2 * k, self.index + 5 * k]
 
 
-def _person(rng: random.Random) -> str:
-    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLES)} {rng.choice(GIVENS)}"
+def _person(rng: random.Random, other_than: str = "") -> str:
+    while True:
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLES)} {rng.choice(GIVENS)}"
+        if name != other_than:
+            return name
 
 
 def _author(name: str, **kw: Any) -> dict[str, Any]:
@@ -356,7 +380,15 @@ def _author(name: str, **kw: Any) -> dict[str, Any]:
     return base
 
 
-def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str, Any]], str | None]:
+class SignatureTruth(NamedTuple):
+    lines: list[str]
+    authors: list[dict[str, Any]]
+    source: str | None = None
+    organization: str | None = None
+    byline_kind: str | None = "person"
+
+
+def _signature(form: str, rng: random.Random) -> SignatureTruth:
     name = _person(rng)
     caps = name.upper()
     rank = rng.choice(RANKS)
@@ -365,72 +397,85 @@ def _signature(form: str, rng: random.Random) -> tuple[list[str], list[dict[str,
     if form == "name_position_two_lines":
         first, second = "Thành ủy viên", position
         written_first = first.replace("ủy", "uỷ") if rng.random() < 0.5 else first
-        return (
-            [f"{name}, {written_first},", second],
-            [_author(name, position=f"{first}, {second}")],
-            None,
+        return SignatureTruth(
+            [f"{name}, {written_first},", second], [_author(name, position=f"{first}, {second}")]
         )
     if form == "rank_caps_comma_position":
-        return (
-            [f"{rank_written} {caps}, {position}"],
-            [_author(name, rank=rank, position=position)],
-            None,
+        return SignatureTruth(
+            [f"{rank_written} {caps}, {position}"], [_author(name, rank=rank, position=position)]
         )
-    if form == "rank_caps_next_line_position":
-        return (
-            [f"{rank_written} {caps}", position],
-            [_author(name, rank=rank, position=position)],
-            None,
+    if form in ("rank_caps_next_line_position", "author_box"):
+        return SignatureTruth(
+            [f"{rank_written} {caps}", position], [_author(name, rank=rank, position=position)]
         )
     if form == "rank_caps_dash_position":
-        return (
-            [f"{rank_written} {caps} - {position}"],
-            [_author(name, rank=rank, position=position)],
-            None,
+        return SignatureTruth(
+            [f"{rank_written} {caps} - {position}"], [_author(name, rank=rank, position=position)]
         )
     if form == "role_bai_anh":
-        return [f"Bài, ảnh: {caps}"], [_author(name, role="Bài, ảnh")], None
+        return SignatureTruth([f"Bài, ảnh: {caps}"], [_author(name, role="Bài, ảnh")])
     if form == "role_tin_anh_initial":
+        # Initials stay as written; only the given name in capitals is re-cased.
         given = name.split()[-1]
         initial = name.split()[-2][0]
-        return (
+        return SignatureTruth(
             [f"Tin, ảnh: {initial}.{given.upper()}"],
-            [_author(f"{initial}. {given}", role="Tin, ảnh")],
-            None,
+            [_author(f"{initial}.{given}", role="Tin, ảnh")],
         )
     if form == "two_authors_dash":
-        other = _person(rng)
-        return ([f"{caps} - {other.upper()}"], [_author(name), _author(other)], None)
+        other = _person(rng, other_than=name)
+        return SignatureTruth([f"{caps} - {other.upper()}"], [_author(name), _author(other)])
     if form == "theo_agency":
-        agency = rng.choice(AGENCIES)
-        return [f"Theo {agency}"], [], agency
+        written = rng.choice(sorted(AGENCIES))
+        return SignatureTruth([f"Theo {written}"], [], AGENCIES[written], byline_kind="agency")
     if form == "name_agency_bracket":
-        return [f"{name} (TTXVN)"], [_author(name)], "TTXVN"
+        return SignatureTruth([f"{name} (TTXVN)"], [_author(name)], "TTXVN")
     if form == "name_tong_hop":
-        return [f"{caps} (tổng hợp)"], [_author(name, role="Tổng hợp")], None
+        return SignatureTruth([f"{caps} (tổng hợp)"], [_author(name, role="Tổng hợp")])
     if form == "academic_unit_bracket":
         title = rng.choice(ACADEMIC)
         unit = rng.choice(UNITS)
-        return (
+        return SignatureTruth(
             [f"{title} {caps} ({unit})"],
             [_author(name, academic_title=ACADEMIC_CANONICAL[title], position=unit)],
-            None,
         )
     if form == "honorary_combined":
-        return (
+        return SignatureTruth(
             [f"Thượng tướng, Viện sĩ, Tiến sĩ {caps}"],
             [_author(name, rank="Thượng tướng", academic_title="Viện sĩ, Tiến sĩ")],
-            None,
         )
     if form == "staff_pv":
-        return ["PV"], [_author("PV")], None
-    if form == "author_box":
-        return (
-            [f"{rank_written} {caps}", position],
-            [_author(name, rank=rank, position=position)],
-            None,
+        # The paper's own reporter credit names no one: no author, a staff byline.
+        return SignatureTruth(["PV"], [], byline_kind="staff")
+    if form == "name_glued_unit":
+        station = rng.choice(STATIONS)
+        return SignatureTruth([f"{name}- {station}"], [_author(name, position=station)])
+    if form == "initials_chain":
+        a = f"{name.split()[-2][0]}.{name.split()[-1]}"
+        b = a
+        while b == a:  # two co-authors, never one written twice
+            other = _person(rng)
+            b = f"{other.split()[-2][0]}.{other.split()[-1]}"
+        return SignatureTruth([f"{a}-{b}"], [_author(a), _author(b)])
+    if form == "outlet_credit":
+        outlet = rng.choice(OUTLET_CREDITS)
+        return SignatureTruth([outlet], [], outlet, byline_kind="agency")
+    if form == "organization_credit":
+        organization = rng.choice(ORGANIZATIONS)
+        return SignatureTruth([organization], [], None, organization, "organization")
+    if form == "poem_label":
+        return SignatureTruth([f"Thơ: {caps}"], [_author(name, role="Thơ")])
+    if form == "shared_unit_line":
+        other = _person(rng, other_than=name)
+        unit = rng.choice(UNITS)
+        return SignatureTruth(
+            [f"Thượng úy {caps} - Trung úy {other.upper()}", unit],
+            [
+                _author(name, rank="Thượng úy", position=unit),
+                _author(other, rank="Trung úy", position=unit),
+            ],
         )
-    return [], [], None
+    return SignatureTruth([], [], byline_kind=None)
 
 
 class Portal:
@@ -512,7 +557,7 @@ class Portal:
     def truth(self, i: int, canonical_base: str = "https://quocphongthudo.vn") -> dict[str, Any]:
         """What a perfect crawl exports for article ``i`` (volatile fields left out)."""
         a = self.article(i)
-        lines, authors, source = a.signature
+        lines, authors, source, organization, byline_kind = a.signature
         visible = a.date_form != "none_visible"
         seconds = a.date_form in (
             "meta_empty_header",
@@ -544,4 +589,7 @@ class Portal:
             "author": "; ".join(x["name"] for x in authors) or None,
             "position": authors[0]["position"] if authors else None,
             "source": source,
+            "organization": organization,
+            "byline_kind": byline_kind,
+            "signature_status": "parsed" if lines else None,
         }

@@ -168,7 +168,7 @@ def article_page(portal: Portal, i: int, variants: Variants | None = None) -> st
             body_parts.append("<p>&nbsp;</p>")
     for img in images[len(paragraphs) :]:
         body_parts.append(_image_html(img.url, img.caption, img.caption_form, img.lazy))
-    lines, _, _ = a.signature
+    lines = a.signature.lines
     author_box = ""
     if a.signature_form == "author_box":
         author_box = f'<div class="author">{"<br>".join(escape(x) for x in lines)}</div>'
