@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench
+.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench report-screenshot
 
 # The product (qptd, with the distributed extra for its tests) and the test harness
 # (harness/: replica, evaluation, demo), both editable.
@@ -23,12 +23,16 @@ test: $(STAMP) system-deps lint typecheck
 	$(BIN)/qptd schema-docs --check
 	$(BIN)/python -m pytest
 
-# The distributed-crawl test needs a real redis-server; install it where we may (root + apt).
+# Tests need a real redis-server (distributed crawls) and Chromium (the report as a browser
+# draws it); install them where we may (root + apt), else those tests say what is missing.
 system-deps:
-	@command -v redis-server >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	  else echo "note: install redis-server (apt-get install redis-server) for the distributed-crawl test"; fi; }
+	@missing=""; command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "note: install$$missing (apt-get install$$missing) for the tests that need them"; fi; \
+	  fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -48,6 +52,12 @@ fixtures: $(STAMP)
 # Benchmarks print numbers; nothing asserts a timing (~8 min; docs/BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# docs/report.png: the demo dataset's report as headless Chromium draws it (after make demo).
+report-screenshot: $(STAMP)
+	$(BIN)/qptd report --exports exports/demo
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,2600 \
+	  --screenshot=docs/report.png file://$(CURDIR)/exports/demo/report.html
 
 docs: $(STAMP)
 	$(BIN)/qptd schema-docs

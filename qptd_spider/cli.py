@@ -273,7 +273,8 @@ def cmd_renormalize(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Rebuild the Hugging Face folder from the current dataset version."""
-    from .dataset.hf import DEFAULT_NOTE, export_hf
+    from .dataset.card import DEFAULT_NOTE
+    from .dataset.hf import export_hf
 
     done = export_hf(_layout(args), note=args.note or DEFAULT_NOTE, check=args.check)
     checked = ", loads with datasets" if args.check else ""

@@ -1,4 +1,5 @@
-"""Parquet feed exporter: ``scrapy crawl qptd -O articles.parquet``.
+"""Feed exporters: Parquet (``scrapy crawl qptd -O articles.parquet``), and CSV with nested
+fields as JSON.
 
 Registered in ``FEED_EXPORTERS`` under ``parquet``. Rows are buffered and written as one row
 group per ``row_group_size`` items, so memory does not grow with the crawl. The Arrow schema
@@ -9,15 +10,16 @@ the feed also retires that run's journal.
 
 from __future__ import annotations
 
+import json
 from typing import IO, Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
-from scrapy.exporters import BaseItemExporter
+from scrapy.exporters import BaseItemExporter, CsvItemExporter
 
 from .items import item_record
-from .schema import arrow_schema, rows_to_table
+from .schema import arrow_schema, field_names, rows_to_table
 
 DEFAULT_ROW_GROUP_SIZE = 1000
 DEFAULT_COMPRESSION = "zstd"
@@ -85,3 +87,18 @@ class ParquetItemExporter(BaseItemExporter):
         self._writer.write_table(rows_to_table(self._buffer, self.schema))
         self.rows_written += len(self._buffer)
         self._buffer.clear()
+
+
+class JsonFieldsCsvItemExporter(CsvItemExporter):
+    """CSV whose nested fields (``authors``, ``images``, ``category``, ``keywords``,
+    ``warc_record``) are JSON, which every tool can read back, instead of Python's repr
+    (``[{'name': ..., 'rank': None}]``); columns in the schema's order."""
+
+    def __init__(self, file: Any, **kwargs: Any):
+        kwargs.setdefault("fields_to_export", field_names())
+        super().__init__(file, **kwargs)
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False)
+        return super().serialize_field(field, name, value)

@@ -34,6 +34,8 @@ class ArticleItem:
     published_at_raw: str | None = None
     published_at_precision: str | None = None
     published_at_source: str | None = None
+    published_date: str | None = None
+    published_year: int | None = None
     category: list[str] = field(default_factory=list)
     category_path: str = ""
     images: list[dict[str, Any]] = field(default_factory=list)

@@ -1,15 +1,17 @@
-"""The article schema (``schemas/article.schema.json``) and everything derived from it.
+"""The schemas (``schemas/*.schema.json``) and everything derived from them.
 
-The JSON Schema file is the single source of truth: the Arrow schema used by the Parquet
-exporter, the validator used by the validation pipeline and ``docs/FIELDS.md`` are all
-computed here from it, so they cannot drift apart silently (tests compare them).
+The JSON Schema files are the single source of truth: the Arrow schemas used by the
+Parquet exporter and the Hugging Face configs, the validator used by the validation
+pipeline and ``docs/FIELDS.md`` are all computed here from them, so they cannot drift
+apart silently (tests compare them). ``article`` is the dataset's row; ``person`` and
+``image`` are the rows of the ``people`` and ``images`` configs.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,23 +22,29 @@ import jsonschema
 import pyarrow as pa
 
 SCHEMA_FILE = "article.schema.json"
+SCHEMAS = ("article", "person", "image")
 
 
-def _schema_text() -> str:
-    """The schema file's text: from the repository top (the source of truth) when running
+def _schema_text(file: str = SCHEMA_FILE) -> str:
+    """A schema file's text: from the repository top (the source of truth) when running
     from a checkout, else the copy packaged into a wheel or a Scrapyd egg (maybe a zip)."""
-    source = Path(__file__).resolve().parents[1] / "schemas" / SCHEMA_FILE
+    source = Path(__file__).resolve().parents[1] / "schemas" / file
     if source.is_file():
         return source.read_text(encoding="utf-8")
-    return (resources.files("qptd_spider") / "_schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
+    return (resources.files("qptd_spider") / "_schemas" / file).read_text(encoding="utf-8")
 
 
 @cache
-def article_schema() -> dict[str, Any]:
-    """The article JSON Schema as a dict."""
-    schema: dict[str, Any] = json.loads(_schema_text())
+def load_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema ``schemas/<name>.schema.json`` as a dict (checked to be valid)."""
+    schema: dict[str, Any] = json.loads(_schema_text(f"{name}.schema.json"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return schema
+
+
+def article_schema() -> dict[str, Any]:
+    """The article JSON Schema as a dict."""
+    return load_schema("article")
 
 
 def field_names() -> list[str]:
@@ -58,6 +66,8 @@ def _types(spec: Mapping[str, Any]) -> tuple[str, bool]:
 def _arrow_type(spec: Mapping[str, Any]) -> pa.DataType:
     json_type, _ = _types(spec)
     if json_type == "string":
+        if spec.get("format") == "date":
+            return pa.date32()  # a calendar day, with no time zone to misread
         if spec.get("format") == "date-time":
             # Arrow stores one time zone per column; the schema says which one readers see.
             return pa.timestamp("us", tz=spec.get("x-arrow-timezone", "UTC"))
@@ -88,13 +98,18 @@ def _arrow_fields(spec: Mapping[str, Any]) -> Iterator[pa.Field]:
 
 
 @cache
-def arrow_schema() -> pa.Schema:
-    """The Arrow schema of an exported article table."""
-    schema = article_schema()
+def arrow_schema_of(name: str) -> pa.Schema:
+    """The Arrow schema of a table of ``schemas/<name>.schema.json`` rows."""
+    schema = load_schema(name)
     return pa.schema(
         list(_arrow_fields(schema)),
-        metadata={"title": schema["title"], "source": SCHEMA_FILE},
+        metadata={"title": schema["title"], "source": f"{name}.schema.json"},
     )
+
+
+def arrow_schema() -> pa.Schema:
+    """The Arrow schema of an exported article table."""
+    return arrow_schema_of("article")
 
 
 def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,6 +122,9 @@ def to_arrow_row(item: Mapping[str, Any]) -> dict[str, Any]:
             row[name] = datetime.fromisoformat(value)
         elif not value:
             row[name] = None
+    for name in date_fields():
+        value = row.get(name)
+        row[name] = date.fromisoformat(value) if isinstance(value, str) and value else value
     return row
 
 
@@ -117,7 +135,7 @@ def from_arrow_row(row: Mapping[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for name in field_names():
         value = row.get(name)
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # datetimes too
             value = value.isoformat()
         elif value is None and _types(props[name])[0] == "array":
             value = []
@@ -140,6 +158,26 @@ def timestamp_fields() -> frozenset[str]:
     )
 
 
+@cache
+def date_fields() -> frozenset[str]:
+    """Top-level fields stored as ISO dates in items and as ``date32`` in Arrow."""
+    return frozenset(
+        name
+        for name, prop in article_schema()["properties"].items()
+        if prop.get("format") == "date"
+    )
+
+
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
 def is_date_time(value: object) -> bool:
     """The ``date-time`` format of both validators: a real calendar time, which the exporter
     can turn into an Arrow timestamp (the schema's patterns check only its shape)."""
@@ -157,6 +195,7 @@ def validator() -> jsonschema.Draft202012Validator:
     """A validator for one article item (as a plain dict) that lists every problem."""
     formats = jsonschema.FormatChecker()
     formats.checks("date-time")(is_date_time)
+    formats.checks("date")(is_date)
     return jsonschema.Draft202012Validator(article_schema(), format_checker=formats)
 
 
@@ -166,7 +205,7 @@ def fast_validator() -> Callable[[Any], Any]:
     ``validator()``, which is then asked only about the rare invalid ones (it lists every
     reason, fastjsonschema only the first). A test holds the two to the same verdicts."""
     return fastjsonschema.compile(  # type: ignore[no-any-return]
-        article_schema(), formats={"date-time": is_date_time}, use_default=False
+        article_schema(), formats={"date-time": is_date_time, "date": is_date}, use_default=False
     )
 
 
@@ -196,19 +235,15 @@ def _type_label(spec: Mapping[str, Any]) -> str:
         label = "{" + ", ".join(spec["properties"]) + "}"
     elif spec.get("format") == "date-time":
         label = f"timestamp ({spec.get('x-arrow-timezone', 'UTC')})"
+    elif spec.get("format") == "date":
+        label = "date"
     else:
         label = json_type
     return f"{label} or null" if nullable else label
 
 
-def fields_markdown() -> str:
-    """The field reference (docs/FIELDS.md), generated from the schema."""
-    schema = article_schema()
+def _schema_markdown(schema: Mapping[str, Any]) -> list[str]:
     lines = [
-        "# Fields of an article",
-        "",
-        "<!-- Generated from schemas/article.schema.json by `qptd schema-docs`. Do not edit. -->",
-        "",
         schema["description"],
         "",
         "| field | type | required | description |",
@@ -225,4 +260,24 @@ def fields_markdown() -> str:
                     f"{'yes' if sub in prop['items'].get('required', ()) else 'no'} | "
                     f"{sub_prop['description']} |"
                 )
+    return lines
+
+
+def fields_markdown() -> str:
+    """The field reference (docs/FIELDS.md), generated from the schemas."""
+    lines = [
+        "# Fields of an article",
+        "",
+        "<!-- Generated from schemas/*.schema.json by `qptd schema-docs`. Do not edit. -->",
+        "",
+        *_schema_markdown(article_schema()),
+        "",
+        "## The `people` config of the Hugging Face folder",
+        "",
+        *_schema_markdown(load_schema("person")),
+        "",
+        "## The `images` config of the Hugging Face folder",
+        "",
+        *_schema_markdown(load_schema("image")),
+    ]
     return "\n".join(lines) + "\n"

@@ -105,6 +105,7 @@ SPIDER_CONTRACTS = {"qptd_spider.crawl.contracts.StoredPageContract": 10}
 ITEM_PIPELINES = {
     "qptd_spider.crawl.pipelines.TextNormalizationPipeline": 100,
     "qptd_spider.crawl.pipelines.DateNormalizationPipeline": 200,
+    "qptd_spider.crawl.pipelines.PublishedDatePipeline": 250,
     "qptd_spider.crawl.pipelines.SignaturePipeline": 300,
     "qptd_spider.crawl.pipelines.ContentHashPipeline": 800,
     "qptd_spider.crawl.pipelines.ValidationPipeline": 900,
@@ -117,7 +118,10 @@ EXTENSIONS = {
     "qptd_spider.crawl.feeds.SafeFeedExporter": 0,
     "qptd_spider.crawl.run.RunExtension": 500,
     "qptd_spider.crawl.politeness.PolitenessExtension": 510,
+    "qptd_spider.crawl.progress.ProgressExtension": 520,
 }
+# A progress line (articles found, exported, skipped, failed, pages/min, time left).
+QPTD_PROGRESS_INTERVAL = 30.0
 # Distributed crawls: set QPTD_REDIS_URL (e.g. redis://host:6379/0) on every worker
 # (needs `pip install 'qptd[distributed]'`).
 ADDONS = {"qptd_spider.crawl.distributed.RedisAddon": 0}
@@ -126,7 +130,10 @@ QPTD_REDIS_CRAWL_ID = "default"
 QPTD_REDIS_IDLE_SECONDS = 15
 
 # `scrapy crawl qptd -O out.parquet` picks the Parquet exporter.
-FEED_EXPORTERS = {"parquet": "qptd_spider.exporters.ParquetItemExporter"}
+FEED_EXPORTERS = {
+    "parquet": "qptd_spider.exporters.ParquetItemExporter",
+    "csv": "qptd_spider.exporters.JsonFieldsCsvItemExporter",
+}
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- incremental crawls and health checks ---------------------------------------------------

@@ -21,7 +21,7 @@ from qptd_spider.cli import main
 from qptd_spider.dataset import merge_files
 from qptd_spider.dataset import run_files as run_files_module
 from qptd_spider.dataset.hf import export_hf
-from qptd_spider.dataset.stats import version_stats
+from qptd_spider.dataset.stats import KEY_FIELDS, NO_RANK, position_head, version_stats
 from qptd_spider.dataset.versions import (
     DatasetError,
     DatasetLockedError,
@@ -466,8 +466,9 @@ def test_card_is_generated_from_schema_and_data(tmp_path: Path) -> None:
     meta = yaml.safe_load(header)
     assert meta["language"] == ["vi"]
     assert meta["configs"][0]["data_files"][0]["path"] == "data/train-*.parquet"
-    assert [f["name"] for f in meta["dataset_info"]["features"]] == field_names()
-    assert meta["dataset_info"]["splits"][0]["num_examples"] == len(items())
+    info = {i["config_name"]: i for i in meta["dataset_info"]}
+    assert [f["name"] for f in info["default"]["features"]] == field_names()
+    assert info["default"]["splits"][0]["num_examples"] == len(items())
     assert meta["size_categories"] == ["n<1K"]
     body = card.split("---\n", 2)[2]
     assert "Ghi chú thử nghiệm." in body
@@ -632,7 +633,30 @@ def _reference_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
             Counter(r["signature_status"] or "none" for r in rows).most_common()
         ),
         "parser_versions": dict(Counter(r["parser_version"] or "none" for r in rows).most_common()),
+        "ranks": dict(
+            Counter(a["rank"] or NO_RANK for r in rows for a in r["authors"]).most_common()
+        ),
+        "positions": dict(
+            Counter(
+                position_head(a["position"]) for r in rows for a in r["authors"] if a["position"]
+            ).most_common(20)
+        ),
+        "fill_rates_per_year": {
+            year: {
+                k: sum(r[k] not in (None, "", []) for r in of_year) / len(of_year)
+                for k in KEY_FIELDS
+            }
+            for year, of_year in sorted(_by_year(rows).items())
+        },
     }
+
+
+def _by_year(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        year = str(r["published_at"].year) if r["published_at"] is not None else "unknown"
+        out.setdefault(year, []).append(r)
+    return out
 
 
 def test_stats_counted_in_batches_match_the_row_by_row_count(tmp_path: Path) -> None:

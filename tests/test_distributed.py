@@ -96,9 +96,15 @@ def _workers(
                 text=True,
             )
         )
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-3000:]
+    try:
+        for worker in workers:
+            _, err = worker.communicate(timeout=300)
+            assert worker.returncode == 0, err[-3000:]
+    finally:
+        for worker in workers:  # one failed: the others must not outlive the test
+            if worker.poll() is None:
+                worker.kill()
+                worker.communicate()
     return {
         name: json.loads((tmp_path / f"{name}.stats.json").read_text(encoding="utf-8"))
         for name in names

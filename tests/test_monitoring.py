@@ -119,3 +119,21 @@ def test_missing_titles_and_dates_fail() -> None:
     stats["qptd/fill/published_at"] = 50
     report = build_report(stats, Settings(), None, "finished")
     assert [c["name"] for c in report["checks"] if not c["ok"]] == ["title_and_date_rate"]
+
+
+def test_progress_line_says_what_the_crawl_is_for() -> None:
+    from qptd_spider.crawl.progress import progress_line
+
+    stats = {
+        "qptd/articles/scheduled": 900,
+        "qptd/incremental/skipped_known": 100,
+        "qptd/fill/items": 400,
+        "qptd/failures/total": 50,
+        "downloader/response_count": 600,
+    }
+    line = progress_line(stats, seconds=60.0)
+    assert line.startswith("progress: 1,000 articles found, 400 exported, 100 skipped as known")
+    assert "50 failed; 600 pages/min" in line
+    # 450 handled in a minute, 450 left: about a minute left.
+    assert line.endswith("about 1 min left for the 450 articles found so far")
+    assert "left" not in progress_line({}, seconds=0.0)

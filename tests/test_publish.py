@@ -26,6 +26,10 @@ class FakeHub:
         self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
 
     def upload_folder(self, **kwargs: Any) -> Any:
+        folder = Path(kwargs["folder_path"])
+        kwargs["files"] = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.*"))
+        kwargs["readme"] = (folder / "README.md").read_text(encoding="utf-8")
+        kwargs["croissant"] = (folder / "croissant.json").read_text(encoding="utf-8")
         self.calls.append(("upload_folder", kwargs))
         if self.fail:
             raise self.fail
@@ -63,8 +67,16 @@ def test_one_commit_of_the_built_folder(built: Path, monkeypatch: pytest.MonkeyP
         "exist_ok": True,
     }
     assert upload["repo_type"] == "dataset"
-    assert Path(upload["folder_path"]) == built.resolve()
     assert upload["commit_message"].startswith("Dataset version ")
+    # The folder as built, the repository named where the card and Croissant need it.
+    assert upload["files"] == sorted(
+        str(p.relative_to(built.resolve())) for p in built.resolve().rglob("*.*")
+    )
+    assert "ORG/NAME" not in upload["readme"] and "ORG/NAME" not in upload["croissant"]
+    assert 'load_dataset("org/qptd"' in upload["readme"]
+    assert "https://huggingface.co/datasets/org/qptd" in upload["readme"]
+    # ...and the local build keeps its placeholder (another publish may name another repo).
+    assert "ORG/NAME" in (built / "README.md").read_text(encoding="utf-8")
 
 
 def test_hub_errors_never_show_the_token(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:

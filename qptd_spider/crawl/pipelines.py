@@ -64,6 +64,11 @@ class DateNormalizationPipeline(_NormalizerPipeline):
     name = "date"
 
 
+class PublishedDatePipeline(_NormalizerPipeline):
+    normalizer = staticmethod(article.set_published_date)
+    name = "published_date"
+
+
 class SignaturePipeline(_NormalizerPipeline):
     normalizer = staticmethod(article.normalize_signature)
     name = "signature"

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from .card import REPO_PLACEHOLDER
+from .croissant import CROISSANT_FILE
+
+# Files that name the repository: the card's load snippets and citation, the Croissant URL.
+NAMING_FILES = ("README.md", CROISSANT_FILE)
 
 TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -53,15 +61,38 @@ def publish(folder: Path, repo_id: str, private: bool = False, api: Any = None) 
 
         api = HfApi(token=token)
     version = folder.resolve().name
-    try:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        commit = api.upload_folder(
-            repo_id=repo_id,
-            repo_type="dataset",
-            folder_path=str(folder.resolve()),
-            commit_message=f"Dataset version {version}",
-            delete_patterns=["data/*.parquet"],  # shards of years that no longer exist go
-        )
-    except Exception as exc:
-        raise PublishError(_why_it_failed(exc, token)) from None
+    with tempfile.TemporaryDirectory(prefix=".qptd-publish-", dir=folder.resolve().parent) as tmp:
+        upload = _named_copy(folder.resolve(), Path(tmp) / version, repo_id)
+        try:
+            api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+            commit = api.upload_folder(
+                repo_id=repo_id,
+                repo_type="dataset",
+                folder_path=str(upload),
+                commit_message=f"Dataset version {version}",
+                # shards of years or configs that no longer exist go
+                delete_patterns=["data/*.parquet", "*/train*.parquet"],
+            )
+        except Exception as exc:
+            raise PublishError(_why_it_failed(exc, token)) from None
     return str(getattr(commit, "commit_url", commit))
+
+
+def _named_copy(folder: Path, copy: Path, repo_id: str) -> Path:
+    """The folder as uploaded: its files hard-linked (no bytes copied), the files that name
+    the repository written anew with ``repo_id`` in place of the placeholder."""
+    for path in folder.rglob("*"):
+        target = copy / path.relative_to(folder)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.name in NAMING_FILES and path.parent == folder:
+            text = path.read_text(encoding="utf-8").replace(REPO_PLACEHOLDER, repo_id)
+            target.write_text(text, encoding="utf-8")
+        else:
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)  # another file system
+    return copy

@@ -11,9 +11,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..normalize.vocabulary import POSITION_HEAD_SET, UNIT_HEAD_SET
 from ..schema import field_names
 from .versions import version_files
 
+
+def position_head(position: str) -> str:
+    """What a position is, without its unit: "Chính ủy Sư đoàn 301" → "Chính ủy"; a unit
+    alone (no post named) → "(a unit)"."""
+    head = POSITION_HEAD_SET.prefix(position)
+    if head is not None:
+        return head[:1].upper() + head[1:]
+    return "(a unit)" if UNIT_HEAD_SET.prefix(position) else "(other)"
+
+
+NO_RANK = "(no rank given)"
 # Fields whose fill rate researchers ask about first.
 KEY_FIELDS = ("title", "published_at", "author", "position", "lead", "body", "images")
 
@@ -36,6 +48,11 @@ class DatasetStats:
     byline_kinds: dict[str, int] = field(default_factory=dict)
     signature_status: dict[str, int] = field(default_factory=dict)
     parser_versions: dict[str, int] = field(default_factory=dict)
+    # Who writes: the ranks of the people who signed, and the posts they held (head words).
+    ranks: dict[str, int] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    # How coverage changed: per publication year, the share of articles with each key field.
+    fill_rates_per_year: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -58,6 +75,9 @@ class StatsAccumulator:
         self.kinds: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()
         self.parsers: Counter[str] = Counter()
+        self.ranks: Counter[str] = Counter()
+        self.positions: Counter[str] = Counter()
+        self.year_filled: dict[str, Counter[str]] = {}
 
     def add(self, batch: pa.RecordBatch | pa.Table) -> None:
         self.articles += batch.num_rows
@@ -72,7 +92,12 @@ class StatsAccumulator:
             (c[0] if c else "(none)") for c in batch.column("category").to_pylist()
         )
         for people in batch.column("authors").to_pylist():
-            self.authors.update(p["name"] for p in people or [])
+            for p in people or []:
+                self.authors[p["name"]] += 1
+                self.ranks[p.get("rank") or NO_RANK] += 1
+                if p.get("position"):
+                    self.positions[position_head(p["position"])] += 1
+        self._add_year_fill(batch, published_all=batch.column("published_at").to_pylist())
         for name in field_names():
             if name in batch.schema.names:
                 self.filled[name] += _filled_count(batch.column(name))
@@ -111,7 +136,23 @@ class StatsAccumulator:
         stats.byline_kinds = dict(self.kinds.most_common())
         stats.signature_status = dict(self.statuses.most_common())
         stats.parser_versions = dict(self.parsers.most_common())
+        stats.ranks = dict(self.ranks.most_common())
+        stats.positions = dict(self.positions.most_common(top))
+        stats.fill_rates_per_year = {
+            year: {k: filled[k] / filled["_articles"] for k in KEY_FIELDS}
+            for year, filled in sorted(self.year_filled.items())
+        }
         return stats
+
+    def _add_year_fill(self, batch: pa.RecordBatch | pa.Table, published_all: list[Any]) -> None:
+        columns = {k: batch.column(k).to_pylist() for k in KEY_FIELDS if k in batch.schema.names}
+        for i, published in enumerate(published_all):
+            year = str(published.year) if published is not None else "unknown"
+            filled = self.year_filled.setdefault(year, Counter())
+            filled["_articles"] += 1
+            for name, values in columns.items():
+                if values[i] not in (None, "", []):
+                    filled[name] += 1
 
 
 def _extremes(values: list[Any]) -> list[Any]:

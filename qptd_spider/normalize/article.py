@@ -12,7 +12,7 @@ from collections.abc import Callable, MutableMapping
 from datetime import datetime
 from typing import Any
 
-from .dates import first_plausible_date
+from .dates import VIETNAM, first_plausible_date
 from .signature import parse_signature
 from .text import clean_metadata, clean_whitespace
 
@@ -74,6 +74,18 @@ def normalize_date(item: Item) -> list[str]:
     return changed
 
 
+def set_published_date(item: Item) -> list[str]:
+    """``published_date`` and ``published_year``: the calendar day of ``published_at`` in
+    Vietnam. A tool that reads times in UTC (DuckDB) would put a day-precision date, stored
+    as midnight +07:00, on the day before."""
+    changed: list[str] = []
+    published = item.get("published_at")
+    day = datetime.fromisoformat(published).astimezone(VIETNAM).date() if published else None
+    _set(item, "published_date", day.isoformat() if day else None, changed)
+    _set(item, "published_year", day.year if day else None, changed)
+    return changed
+
+
 def normalize_signature(item: Item) -> list[str]:
     """``signature_raw`` → ``authors``, ``author``, ``position``, ``source``,
     ``organization``, ``byline_kind``, ``signature_status``. Everything comes from
@@ -107,6 +119,7 @@ def set_content_hash(item: Item) -> list[str]:
 NORMALIZERS: tuple[Normalizer, ...] = (
     normalize_text,
     normalize_date,
+    set_published_date,
     normalize_signature,
     set_content_hash,
 )

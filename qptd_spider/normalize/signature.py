@@ -911,3 +911,23 @@ def split_signature(paragraphs: list[str], max_lines: int = 3) -> tuple[list[str
             if _is_prose(head) and _is_person_name(credit.strip(_EDGE_JUNK)):
                 return [*paragraphs[:-1], head], [credit]
     return paragraphs, []
+
+
+# -- photo credits in captions ------------------------------------------------------------------
+
+_PHOTO_LABEL = re.compile(r"(?:^|[\s(.\-–—])\(?\s*(?:Ảnh|Nguồn ảnh|Ảnh tư liệu)\b\s*:?\s*", re.I)
+
+
+def photo_credit(caption: str | None) -> str | None:
+    """Who a caption credits for its photo: "Quang cảnh buổi lễ. Ảnh: MINH HÀ" → "Minh Hà",
+    "(Ảnh: Văn Điệp/TTXVN)" → "Văn Điệp"; an agency alone → its name; none → None."""
+    if not caption:
+        return None
+    starts = [m.start() for m in _PHOTO_LABEL.finditer(caption)]
+    if not starts:
+        return None
+    tail = caption[starts[-1] :].strip(" .–—-")
+    signature = parse_signature(tail)
+    if signature.authors:
+        return "; ".join(a.name for a in signature.authors)
+    return signature.source or signature.organization
