@@ -323,6 +323,9 @@ def iter_archive(path: Path, stats: ReadStats | None = None) -> Iterator[tuple[i
         if start != b"WARC/":
             raise WarcReadError(f"{path} is not a readable WARC file: it holds no WARC record")
         iterator = ArchiveIterator(fh, no_record_parse=False, arc2warc=False)
+        # One record is held back until the next one reads: only the last record of a file
+        # can be torn, and warcio may parse a torn one (its headers cut short) without a word.
+        held: tuple[int, ArcWarcRecord] | None = None
         try:
             for record in iterator:
                 # Read now (the stream moves on with the iterator), and only then ask for the
@@ -331,13 +334,26 @@ def iter_archive(path: Path, stats: ReadStats | None = None) -> Iterator[tuple[i
                     record.qptd_payload = _payload(record)
                 elif record.rec_type in ("metadata", "warcinfo"):
                     record.qptd_payload = bytes(record.content_stream().read())
+                else:
+                    record.content_stream().read()
                 if getattr(record.raw_stream, "limit", 0):
                     # Shorter than its Content-Length says: the file was cut in this record.
                     stats.torn += 1
                     break
-                offset = iterator.get_record_offset()
+                if held is not None:
+                    yield held
+                held = (iterator.get_record_offset(), record)
                 stats.records += 1
-                yield offset, record
+            else:
+                if held is not None:
+                    whole, more = _last_member(fh, held[0], path.stat().st_size)
+                    if whole:
+                        yield held
+                    else:
+                        stats.records -= 1
+                    if not whole or more:
+                        stats.torn += 1  # a torn record, or bytes too few to parse as one
+                return
         except (
             ArchiveLoadFailed,
             EOFError,
@@ -349,6 +365,25 @@ def iter_archive(path: Path, stats: ReadStats | None = None) -> Iterator[tuple[i
             if stats.records == 0 and not isinstance(exc, EOFError):
                 raise WarcReadError(f"{path} is not a readable WARC file: {exc}") from None
             stats.torn += 1
+        if held is not None:
+            yield held  # a later record began: this one is whole
+
+
+def _last_member(fh: IO[bytes], offset: int, size: int) -> tuple[bool, bool]:
+    """(is the gzip member at ``offset`` a whole record, do bytes follow it)."""
+    fh.seek(offset)
+    inflater = zlib.decompressobj(wbits=31)
+    position = offset
+    tail = b""
+    while chunk := fh.read(1 << 16):
+        out = inflater.decompress(chunk)
+        tail = (tail + out)[-4:]
+        if inflater.eof:
+            return True, position + len(chunk) - len(inflater.unused_data) < size
+        position += len(chunk)
+    # Cut inside its 8-byte gzip trailer, the record itself is whole: it ends with its two
+    # CRLFs and the deflate stream is complete.
+    return tail == b"\r\n\r\n", False
 
 
 def read_record_at(folder: Path, file: str, offset: int) -> ArcWarcRecord:

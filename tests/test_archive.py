@@ -238,6 +238,32 @@ def test_bad_archives_are_named_and_the_rest_is_read(
     assert "neither a WARC file nor a run" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("record_kind", ["response", "request", "metadata"])
+def test_a_cut_anywhere_in_the_last_record_is_counted_torn_and_not_read(
+    crawled: tuple[Any, Path], tmp_path: Path, record_kind: str
+) -> None:
+    _, exports = crawled
+    [good] = warc_files(exports / "warc")
+    data = good.read_bytes()
+    records = [(offset, r.rec_type) for offset, r in iter_archive(good)]
+    ends = [offset for offset, _ in records[1:]] + [len(data)]
+    index = next(k for k, (_, kind) in enumerate(records) if k > 0 and kind == record_kind)
+    start, end = records[index][0], ends[index]
+    cut = tmp_path / "cut.warc.gz"
+    # Cuts in the record's gzip header, its WARC headers, its body: the record is torn.
+    for position in {start + 5, start + (end - start) // 10, (start + end) // 2, end - 30}:
+        cut.write_bytes(data[:position])
+        stats = ReadStats()
+        assert [o for o, _ in iter_archive(cut, stats)] == [o for o, _ in records[:index]]
+        assert stats.torn == 1, position
+    # A cut in the 8-byte gzip trailer leaves the record itself whole.
+    for missing in (1, 4, 8):
+        cut.write_bytes(data[: end - missing])
+        stats = ReadStats()
+        assert len(list(iter_archive(cut, stats))) == index + 1
+        assert stats.torn == 0, missing
+
+
 def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
     crawled: tuple[Any, Path], tmp_path: Path
 ) -> None:

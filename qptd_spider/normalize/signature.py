@@ -199,8 +199,8 @@ class Signature:
 
 
 def _is_upper(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return bool(letters) and all(c.isupper() for c in letters)
+    """Every letter in capitals (and one at least): ``str.isupper``, for Vietnamese too."""
+    return word.isupper()
 
 
 def _is_title_word(word: str) -> bool:

@@ -21,8 +21,10 @@ _VALID_PAIRS = {"oa", "oe", "uy"}
 
 def clean_whitespace(text: str) -> str:
     """NFC, zero-width characters removed, every run of white space made one space, trimmed."""
-    text = unicodedata.normalize("NFC", text)
-    text = _ZERO_WIDTH.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _ZERO_WIDTH.search(text):
+        text = _ZERO_WIDTH.sub("", text)
     # str.split() splits on every Unicode space (non-breaking, narrow, ideographic... which
     # the CMS editor leaves in text): the same set as regex \s, at a third of the cost.
     return " ".join(text.split())
@@ -59,8 +61,7 @@ _NAME_WORD = re.compile(rf"^(?P<initials>(?:{INITIAL_PATTERN})*)(?P<rest>.*)$")
 
 
 def _is_upper_word(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return bool(letters) and all(c.isupper() for c in letters)
+    return word.isupper()
 
 
 def name_case(name: str) -> str:

@@ -398,22 +398,40 @@ def fold(text: str) -> str:
 class PhraseSet:
     """Phrases looked up by the start of a text, whole words only, longest first."""
 
+    _CACHE_SIZE = 8192  # texts asked about: a signature's segments, asked of many sets
+
     def __init__(self, phrases: tuple[str, ...] | frozenset[str] | list[str]):
         self.by_key: dict[str, str] = {}
         for phrase in phrases:
             self.by_key.setdefault(fold(phrase), phrase)
-        self.max_words = max((len(k.split()) for k in self.by_key), default=0)
+        # Phrases by their first word, longest first: a lookup tries only those.
+        self.by_first: dict[str, list[tuple[int, str, str]]] = {}
+        for key, phrase in self.by_key.items():
+            words = key.split()
+            self.by_first.setdefault(words[0], []).append((len(words), key, phrase))
+        for candidates in self.by_first.values():
+            candidates.sort(reverse=True)
+        self._prefixes: dict[str, str | None] = {}
 
     def __contains__(self, text: object) -> bool:
         return isinstance(text, str) and fold(text) in self.by_key
 
     def prefix(self, text: str) -> str | None:
         """The longest phrase ``text`` starts with, as whole words (as written in the set)."""
+        try:
+            return self._prefixes[text]
+        except KeyError:
+            pass
+        found = None
         words = fold(text).split()
-        for n in range(min(self.max_words, len(words)), 0, -1):
-            if (phrase := self.by_key.get(" ".join(words[:n]))) is not None:
-                return phrase
-        return None
+        for n, key, phrase in self.by_first.get(words[0], ()) if words else ():
+            if n <= len(words) and " ".join(words[:n]) == key:
+                found = phrase
+                break
+        if len(self._prefixes) >= self._CACHE_SIZE:
+            self._prefixes.clear()
+        self._prefixes[text] = found
+        return found
 
 
 SURNAME_SET = PhraseSet(SURNAMES)
