@@ -41,20 +41,62 @@ _USAGE_WRAPPER = (
 )
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def _pss_kb(pids: list[int]) -> int:
+    """Proportional set size of processes together: shared pages (a fork server's preloaded
+    modules) counted once, unlike a sum of RSS."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total
+
+
+LAST_TREE_PSS_MB = 0  # of the last command _run_measured ran (the command and its workers)
+
+
 def _run_measured(command: list[str]) -> tuple[float, int, float]:
-    """(wall seconds, peak RSS in MB, CPU seconds) of a command run from the project root."""
+    """(wall seconds, peak RSS in MB of its largest process, CPU seconds) of a command run
+    from the project root; the peak PSS of its whole process tree goes to LAST_TREE_PSS_MB."""
+    global LAST_TREE_PSS_MB
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _USAGE_WRAPPER, *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 3):
-        raise RuntimeError(f"{command[:6]} failed:\n{done.stderr[-3000:]}")
-    rss_kb, cpu = done.stderr.strip().splitlines()[-1].split()
+    with tempfile.TemporaryFile(mode="w+") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _USAGE_WRAPPER, *command],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
+        peak_pss = 0
+        while child.poll() is None:
+            peak_pss = max(peak_pss, _pss_kb(_tree(child.pid)))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        err.seek(0)
+        stderr = err.read()
+    LAST_TREE_PSS_MB = peak_pss // 1024
+    if child.returncode not in (0, 3):
+        raise RuntimeError(f"{command[:6]} failed:\n{stderr[-3000:]}")
+    rss_kb, cpu = stderr.strip().splitlines()[-1].split()
     return seconds, int(rss_kb) // 1024, float(cpu)
 
 
@@ -83,6 +125,8 @@ def crawl_qptd(base_url: str, work: Path, name: str, **extra: str) -> dict[str, 
         "rss_mb": rss,
         "requests": stats.get("downloader/request_count", 0),
         "articles": stats.get("item_scraped_count", 0),
+        # pages that failed in an earlier run (dead links: soft 404s), asked again
+        "carried": stats.get("qptd/carried_failures/requested", 0),
     }
 
 
@@ -238,6 +282,7 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
                 reparse_seconds, reparse_rss, _ = _run_measured(
                     [QPTD, "reparse", "--all", "--exports", str(work / "exports")]
                 )
+                reparse_pss = LAST_TREE_PSS_MB
                 reparsed = _last_run_report(work / "exports")
                 again = crawl_qptd(server.base_url, work, "again")
             finally:
@@ -255,20 +300,26 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
             "warc_bytes_per_article": round(warc_bytes / max(first["articles"], 1)),
             "reparse_seconds": round(reparse_seconds, 2),
             "reparse_rss_mb": reparse_rss,
+            "reparse_tree_pss_mb": reparse_pss,
             "reparse_articles": reparsed["articles"]["exported"],
             "reparse_pages_per_s": round(reparsed["articles"]["exported"] / reparse_seconds, 1),
             "recrawl": again,
             "recrawl_request_ratio": round(again["requests"] / first["requests"], 4),
+            "recrawl_new_request_ratio": round(
+                (again["requests"] - again["carried"]) / first["requests"], 4
+            ),
         }
         print(
             f"  {n:>7} articles: crawl {first['seconds']} s, peak RSS {first['rss_mb']} MB; "
             f"merge {merge_seconds:.1f} s ({merge_rss} MB), export {export_seconds:.1f} s "
             f"({export_rss} MB), dataset {dataset_bytes:,} bytes, HF folder {hf_bytes:,} bytes; "
             f"archive {warc_bytes:,} bytes ({warc_bytes // max(first['articles'], 1):,} per "
-            f"article), reparse {reparse_seconds:.1f} s ({reparse_rss} MB, "
+            f"article), reparse {reparse_seconds:.1f} s ({reparse_rss} MB largest process, "
+            f"{reparse_pss} MB PSS with its workers, "
             f"{reparsed['articles']['exported'] / reparse_seconds:.0f} articles/s); "
             f"re-crawl {again['requests']} of {first['requests']} "
-            f"requests ({again['requests'] / first['requests']:.1%})",
+            f"requests ({again['requests'] / first['requests']:.1%}; "
+            f"{again['carried']} of them retries of pages that failed in the first)",
             flush=True,
         )
     return out

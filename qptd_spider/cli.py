@@ -243,7 +243,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     """Today's parsers over archived responses: a new run, to merge like a crawl."""
     from .reparse import reparse
 
-    result = reparse(_layout(args), args.sources, everything=args.all)
+    result = reparse(_layout(args), args.sources, everything=args.all, jobs=args.jobs)
     print(
         f"run {result.run_id}: {result.items} articles re-parsed from {len(result.files)} "
         f"WARC file(s) in {result.seconds:.1f} s ({result.pages_per_second:.0f} pages/s); "
@@ -423,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("sources", nargs="*", help="WARC files or run ids")
     p.add_argument("--all", action="store_true", help="every WARC file of the exports root")
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        help="worker processes that parse (default: one per core)",
+    )
     p.set_defaults(func=cmd_reparse)
 
     p = sub.add_parser(

@@ -12,15 +12,24 @@ record, a 304, becomes the item of the copy it confirms); one that does not pars
 HTML, or belongs to another site goes to the failures file with kind ``reparse``; list
 pages, robots.txt and sitemaps are skipped. A file that is not a WARC at all is named in one
 line and the others are read.
+
+Reading the archive stays in the main process (it is one gzip stream); parsing, the bulk of
+the work, goes to a pool of worker processes once a run is past its first pages, in
+batches whose results are taken in order, so the journal is the same as a run without
+workers.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -115,16 +124,82 @@ class _Pending:
     metadata: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ArchivedPage:
+    """An archived article response, as a worker needs it (picklable, no open file)."""
+
+    url: str
+    body: bytes
+    hint: dict[str, Any]
+    date: str
+    warc_record: dict[str, Any]
+    target: tuple[str, str | None]
+    where: str
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A record that cannot become an item, found while reading (kept in reading order)."""
+
+    url: str
+    reason: str
+    where: str
+
+
+Work = ArchivedPage | Unusable
+Outcome = tuple[dict[str, Any], None] | tuple[None, Unusable]
+
+
+@lru_cache(maxsize=16)
+def _portal(base_url: str, canonical_base: str | None) -> PortalUrls:
+    return PortalUrls(base_url, canonical_base)
+
+
+def parse_archived(work: Work) -> Outcome:
+    """Today's page parser and normalizers over one archived page: a row, or why not."""
+    if isinstance(work, Unusable):
+        return None, work
+    page = ArticlePage(_text(work.body), work.url, ListingHint(**work.hint))
+    problem = page.problem()
+    if problem is not None:
+        return None, Unusable(work.url, problem, work.where)
+    item = page.to_item(crawled_at=work.date)
+    canonicalize_item_urls(item, _portal(*work.target))
+    item.warc_record = work.warc_record
+    return dict(normalize_item(item_record(item))), None
+
+
+def parse_batch(batch: list[Work]) -> list[Outcome]:
+    return [parse_archived(work) for work in batch]
+
+
+BATCH_PAGES = 64
+# A small re-parse (a test, one run of a few hundred pages) is done before a pool would start.
+INLINE_PAGES = 1000
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
 class Reparser(OfflineRun):
     """Writes one re-parse run into an exports root."""
 
     kind = "reparse"
 
-    def __init__(self, layout: ExportsLayout, run_id: str | None = None):
+    def __init__(
+        self,
+        layout: ExportsLayout,
+        run_id: str | None = None,
+        jobs: int | None = None,
+        inline_pages: int = INLINE_PAGES,
+    ):
         super().__init__(layout, run_id)
         self.result = ReparseResult(self.run_id, self.kind)
         self.targets: Counter[str] = Counter()
         self.sources: list[Path] = []
+        self.jobs = jobs if jobs is not None else default_jobs()
+        self.inline_pages = inline_pages
 
     def run(self, sources: list[Path]) -> ReparseResult:
         self.sources = sources
@@ -132,8 +207,47 @@ class Reparser(OfflineRun):
         return self.result
 
     def produce(self, result: OfflineResult) -> None:
-        for path in self.sources:
-            self._read_file(path)
+        work = (w for path in self.sources for w in self._read_file(path))
+        for taken, unit in enumerate(work, start=1):
+            self._take(parse_archived(unit))
+            if self.jobs > 1 and taken >= self.inline_pages:
+                self._parse_in_pool(work)
+                break
+
+    def _parse_in_pool(self, work: Iterator[Work]) -> None:
+        """The rest of ``work`` in batches over ``self.jobs`` worker processes; at most two
+        batches per worker in flight, so memory stays flat whatever the archive's size."""
+        # forkserver: workers are not forks of a process that may run threads (a test's
+        # replica server, a caller's own).
+        context = multiprocessing.get_context("forkserver")
+        # The parsers are imported once, in the fork server: workers start ready and share
+        # those pages of memory.
+        context.set_forkserver_preload([__name__])
+        with context.Pool(self.jobs) as pool:
+            in_flight: deque[AsyncResult[list[Outcome]]] = deque()
+            batch: list[Work] = []
+            for unit in work:
+                batch.append(unit)
+                if len(batch) == BATCH_PAGES:
+                    in_flight.append(pool.apply_async(parse_batch, (batch,)))
+                    batch = []
+                    while len(in_flight) > 2 * self.jobs:
+                        self._take_all(in_flight.popleft().get())
+            if batch:
+                in_flight.append(pool.apply_async(parse_batch, (batch,)))
+            while in_flight:
+                self._take_all(in_flight.popleft().get())
+
+    def _take_all(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            self._take(outcome)
+
+    def _take(self, outcome: Outcome) -> None:
+        row, unusable = outcome
+        if row is not None:
+            self.write_item(row, self.result)
+        elif unusable is not None:
+            self.fail(unusable.url, unusable.reason, unusable.where, self.result)
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         r = self.result
@@ -148,7 +262,7 @@ class Reparser(OfflineRun):
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _read_file(self, path: Path) -> None:
+    def _read_file(self, path: Path) -> Iterator[Work]:
         stats = ReadStats()
         target: PortalUrls | None = None
         pending: _Pending | None = None
@@ -169,10 +283,10 @@ class Reparser(OfflineRun):
                     continue
                 if kind in ("response", "revisit"):
                     if pending is not None:
-                        self._parse(pending, target, path)
+                        yield from self._work_of(pending, target, path)
                     pending = _Pending(offset, record, path.name)
             if pending is not None:
-                self._parse(pending, target, path)
+                yield from self._work_of(pending, target, path)
         except WarcReadError as exc:
             logger.error("%s", exc)
             self.result.unreadable_files.append(f"{path}: {exc}")
@@ -182,7 +296,8 @@ class Reparser(OfflineRun):
         if stats.torn:
             logger.warning("%s ends with a torn record (a killed crawl): skipped", path)
 
-    def _parse(self, pending: _Pending, target: PortalUrls | None, path: Path) -> None:
+    def _work_of(self, pending: _Pending, target: PortalUrls | None, path: Path) -> Iterator[Work]:
+        """What to parse of one response record (nothing: a page that is no article)."""
         record = pending.record
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         if not is_article_url(url):
@@ -192,7 +307,7 @@ class Reparser(OfflineRun):
         if record.rec_type == "revisit":
             resolved = self._resolve_revisit(record, path)
             if resolved is None:
-                self._fail(url, "the archived copy a 304 refers to is missing", pending)
+                yield self._unusable(url, "the archived copy a 304 refers to is missing", pending)
                 return
             pending = resolved
             record = resolved.record
@@ -201,26 +316,23 @@ class Reparser(OfflineRun):
             self.result.skipped += 1  # redirects, errors: the crawl recorded those
             return
         if target is None or not target.may_fetch(url):
-            self._fail(url, "not a page of the run's target", pending)
+            yield self._unusable(url, "not a page of the run's target", pending)
             return
         content_type = record.http_headers.get_header("Content-Type") or ""
         if "html" not in content_type.lower():
-            self._fail(url, f"not HTML ({content_type or 'no Content-Type'})", pending)
+            yield self._unusable(url, f"not HTML ({content_type or 'no Content-Type'})", pending)
             return
-        html = _text(record.qptd_payload)
-        hint = ListingHint(**((pending.metadata or {}).get("listing_hint") or {}))
-        page = ArticlePage(html, url, hint)
-        problem = page.problem()
-        if problem is not None:
-            self._fail(url, problem, pending)
-            return
-        date = record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")
-        item = page.to_item(crawled_at=date)
-        canonicalize_item_urls(item, target)
-        item.warc_record = WarcRef(
-            pending.file, pending.offset, record.rec_headers.get_header("WARC-Record-ID")
-        ).as_row()
-        self.write_item(dict(normalize_item(item_record(item))), self.result)
+        yield ArchivedPage(
+            url=url,
+            body=record.qptd_payload,
+            hint=(pending.metadata or {}).get("listing_hint") or {},
+            date=record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"),
+            warc_record=WarcRef(
+                pending.file, pending.offset, record.rec_headers.get_header("WARC-Record-ID")
+            ).as_row(),
+            target=(target.base_url, target.canonical_base),
+            where=_where(pending),
+        )
 
     def _resolve_revisit(self, record: Any, path: Path) -> _Pending | None:
         file = record.rec_headers.get_header(REFERS_TO_FILE)
@@ -233,8 +345,13 @@ class Reparser(OfflineRun):
             return None
         return _Pending(int(offset), original, file, original.qptd_metadata)
 
-    def _fail(self, url: str, reason: str, pending: _Pending) -> None:
-        self.fail(url, reason, f"record {pending.file} at {pending.offset}", self.result)
+    @staticmethod
+    def _unusable(url: str, reason: str, pending: _Pending) -> Unusable:
+        return Unusable(url, reason, _where(pending))
+
+
+def _where(pending: _Pending) -> str:
+    return f"record {pending.file} at {pending.offset}"
 
 
 def _text(body: bytes) -> str:
@@ -245,8 +362,13 @@ def _text(body: bytes) -> str:
 
 
 def reparse(
-    layout: ExportsLayout, sources: Iterable[str] = (), everything: bool = False
+    layout: ExportsLayout,
+    sources: Iterable[str] = (),
+    everything: bool = False,
+    jobs: int | None = None,
+    inline_pages: int = INLINE_PAGES,
 ) -> ReparseResult:
-    """Re-parse archived responses into a new run of ``layout``."""
+    """Re-parse archived responses into a new run of ``layout`` (``jobs`` worker processes,
+    default one per core, once ``inline_pages`` pages are done)."""
     files = resolve_sources(layout, sources, everything)
-    return Reparser(layout).run(files)
+    return Reparser(layout, jobs=jobs, inline_pages=inline_pages).run(files)

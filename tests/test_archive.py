@@ -106,6 +106,21 @@ def test_a_reparse_of_the_crawl_reproduces_its_rows_exactly(crawled: tuple[Any, 
     assert _rows(exports) == before
 
 
+def test_worker_processes_write_the_same_run_as_one_process(crawled: tuple[Any, Path]) -> None:
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    alone = reparse(layout, everything=True, jobs=1)
+    # Past its first 5 pages, the rest in worker processes.
+    pooled = reparse(layout, everything=True, jobs=2, inline_pages=5)
+    assert (pooled.items, pooled.failed, pooled.skipped) == (
+        alone.items,
+        alone.failed,
+        alone.skipped,
+    )
+    journals = [layout.run(r.run_id).journal.read_bytes() for r in (alone, pooled)]
+    assert journals[0] == journals[1] and journals[0].count(b"\n") == 40
+
+
 def test_a_normalizer_fix_changes_exactly_the_rows_it_affects(
     crawled: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

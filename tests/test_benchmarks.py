@@ -59,3 +59,18 @@ def test_long_merge_writes_every_generated_article() -> None:
     # Two copies of each body made each article about twice as long as the replica's.
     assert out["journal_bytes"] > 30 * 2 * 1500
     assert 40 < out["merge_rss_mb"] < 2000 and 40 < out["export_rss_mb"] < 2000
+
+
+def test_the_gzip_benchmark_writes_the_archive_at_the_level_it_names() -> None:
+    import warc_gzip
+
+    from qptd_spider import warc
+
+    pages = [(b"<html><body>" + b"Quoc phong Thu do " * 400 + b"</body></html>", "http://x/a.html")]
+    chosen = warc.GZIP_LEVEL
+    sizes = {}
+    for level in (1, 9):
+        with warc_gzip.gzip_level(level):
+            sizes[level] = warc_gzip.measure(pages, passes=1)[1]
+    assert chosen == warc.GZIP_LEVEL  # restored
+    assert sizes[9] < sizes[1]  # the level really reached the writer
