@@ -64,19 +64,29 @@ class OfflineRun:
         lock.acquire(timeout=0)
         record = self._record(sources)
         atomic_write_json(self.files.record, record)
+        error: BaseException | None = None
         try:
             self.produce(result)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
             for writer in (self.journal, self.failures, self.rejects):
                 writer.close()
             result.seconds = round(time.monotonic() - started, 2)
             result.failures_by_reason = dict(self.reasons)
+            # A run that broke off is held back from merge (``failed``): what it journaled
+            # is valid, but it is not the whole of what it was asked to do.
+            broke_off = f"{type(error).__name__}: {error}" if error is not None else None
             record.update(
-                status="finished",
+                status="failed" if broke_off else "finished",
                 finished_at=utc_now_iso(),
-                finish_reason="finished",
+                finish_reason=broke_off or "finished",
                 target=self.target or record["target"],
-                health={"ok": True, "failed_checks": []},
+                health={
+                    "ok": broke_off is None,
+                    "failed_checks": [f"broke off: {broke_off}"] if broke_off else [],
+                },
                 counts={
                     "exported": result.items,
                     "journaled": result.items,

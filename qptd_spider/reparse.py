@@ -26,10 +26,11 @@ import logging
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +160,18 @@ def parse_archived(work: Work) -> Outcome:
     """Today's page parser and normalizers over one archived page: a row, or why not."""
     if isinstance(work, Unusable):
         return None, work
-    page = ArticlePage(_text(work.body), work.url, ListingHint(**work.hint))
-    problem = page.problem()
-    if problem is not None:
-        return None, Unusable(work.url, problem, work.where)
-    item = page.to_item(crawled_at=work.date)
-    canonicalize_item_urls(item, _portal(*work.target))
-    item.warc_record = work.warc_record
-    return dict(normalize_item(item_record(item))), None
+    try:
+        page = ArticlePage(_text(work.body), work.url, ListingHint(**work.hint))
+        problem = page.problem()
+        if problem is not None:
+            return None, Unusable(work.url, problem, work.where)
+        item = page.to_item(crawled_at=work.date)
+        canonicalize_item_urls(item, _portal(*work.target))
+        item.warc_record = work.warc_record
+        return dict(normalize_item(item_record(item))), None
+    except Exception as exc:  # a parser bug on one page: that page fails, the run goes on
+        logger.exception("re-parse of %s failed", work.url)
+        return None, Unusable(work.url, f"parser error: {type(exc).__name__}: {exc}", work.where)
 
 
 def parse_batch(batch: list[Work]) -> list[Outcome]:
@@ -200,6 +205,8 @@ class Reparser(OfflineRun):
         self.sources: list[Path] = []
         self.jobs = jobs if jobs is not None else default_jobs()
         self.inline_pages = inline_pages
+        # What a worker runs on a batch (a module-level function: workers import it by name).
+        self.batch_parser: Callable[[list[Work]], list[Outcome]] = parse_batch
 
     def run(self, sources: list[Path]) -> ReparseResult:
         self.sources = sources
@@ -223,20 +230,31 @@ class Reparser(OfflineRun):
         # The parsers are imported once, in the fork server: workers start ready and share
         # those pages of memory.
         context.set_forkserver_preload([__name__])
-        with context.Pool(self.jobs) as pool:
-            in_flight: deque[AsyncResult[list[Outcome]]] = deque()
+        # An executor, not multiprocessing.Pool: a worker that dies (killed, out of memory)
+        # breaks the run with an error instead of leaving it waiting for ever.
+        try:
+            self._parse_batches(work, ProcessPoolExecutor(self.jobs, mp_context=context))
+        except BrokenProcessPool as exc:
+            raise RunError(
+                f"a re-parse worker process died ({exc}): run {self.run_id} is kept as failed; "
+                "run the re-parse again (--jobs 1 parses in one process)"
+            ) from None
+
+    def _parse_batches(self, work: Iterator[Work], executor: ProcessPoolExecutor) -> None:
+        with executor as pool:
+            in_flight: deque[Future[list[Outcome]]] = deque()
             batch: list[Work] = []
             for unit in work:
                 batch.append(unit)
                 if len(batch) == BATCH_PAGES:
-                    in_flight.append(pool.apply_async(parse_batch, (batch,)))
+                    in_flight.append(pool.submit(self.batch_parser, batch))
                     batch = []
                     while len(in_flight) > 2 * self.jobs:
-                        self._take_all(in_flight.popleft().get())
+                        self._take_all(in_flight.popleft().result())
             if batch:
-                in_flight.append(pool.apply_async(parse_batch, (batch,)))
+                in_flight.append(pool.submit(self.batch_parser, batch))
             while in_flight:
-                self._take_all(in_flight.popleft().get())
+                self._take_all(in_flight.popleft().result())
 
     def _take_all(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:

@@ -13,8 +13,8 @@ Status, as ``qptd merge`` sees it:
   killed): its journal holds valid articles and is merged;
 - ``finished``: ended and healthy;
 - ``stopped``: stopped by the operator (SIGTERM, Ctrl-C): what it journaled is valid;
-- ``failed``: a health check failed, or the crawl could not write its output; held back
-  from merge unless asked (``--include-failed``);
+- ``failed``: a health check failed, the crawl could not write its output, or a re-parse
+  broke off; held back from merge unless asked (``--include-failed``);
 - ``merged``: in a dataset version already.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from qptd_spider.dataset.versions import current_version, list_versions
 from qptd_spider.layout import ExportsLayout
 from qptd_spider.normalize import article
 from qptd_spider.pages import ArticlePage
-from qptd_spider.reparse import reparse
+from qptd_spider.reparse import Reparser, reparse
+from qptd_spider.runs import RunError, find_run, pending_runs
 from qptd_spider.warc import ReadStats, iter_archive, read_record_at, warc_files
 from tests.conftest import StartReplica, isolated_crawl_settings, latest_run_file
 
@@ -119,6 +121,53 @@ def test_worker_processes_write_the_same_run_as_one_process(crawled: tuple[Any, 
     )
     journals = [layout.run(r.run_id).journal.read_bytes() for r in (alone, pooled)]
     assert journals[0] == journals[1] and journals[0].count(b"\n") == 40
+
+
+def _worker_dies(batch: list[Any]) -> list[Any]:
+    os._exit(1)  # as a worker killed by the kernel (out of memory) would
+
+
+def test_a_worker_that_dies_fails_the_run_with_one_line_and_holds_it_back(
+    crawled: tuple[Any, Path],
+) -> None:
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    reparser = Reparser(layout, jobs=2, inline_pages=5)
+    reparser.batch_parser = _worker_dies
+    with pytest.raises(RunError, match="worker process died"):
+        reparser.run(warc_files(layout.warc))
+    run = find_run(layout, reparser.run_id)
+    assert run.status == "failed"
+    assert run.run_id not in {r.run_id for r in pending_runs(layout)}
+    assert reparser.result.items == 5  # what it parsed before is journaled, and valid
+    assert layout.run(reparser.run_id).journal.read_bytes().count(b"\n") == 5
+
+
+def test_a_parser_error_on_one_page_fails_that_page_only(
+    crawled: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    original = ArticlePage.to_item
+    broken: list[str] = []
+
+    def to_item(self: ArticlePage, crawled_at: str = "") -> Any:
+        if not broken:
+            broken.append(self.url)
+            raise KeyError("a parser bug")
+        return original(self, crawled_at)
+
+    monkeypatch.setattr(ArticlePage, "to_item", to_item)
+    result = reparse(layout, everything=True, jobs=1)
+    assert result.items == 39
+    failures = [
+        json.loads(line)
+        for line in layout.run(result.run_id).failures.read_text(encoding="utf-8").splitlines()
+    ]
+    [failure] = [f for f in failures if "parser error" in f["error"]]
+    assert failure["url"] == broken[0] and failure["kind"] == "reparse"
+    assert "KeyError" in failure["error"]
+    assert find_run(layout, result.run_id).status == "finished"
 
 
 def test_a_normalizer_fix_changes_exactly_the_rows_it_affects(
