@@ -16,7 +16,8 @@ from parsel.csstranslator import HTMLTranslator
 from ..normalize.text import clean_whitespace
 
 _TRANSLATOR = HTMLTranslator()
-_TEXT = etree.XPath(".//text()")
+# Plain strings: lxml's "smart" ones carry a link to their element, for nothing here.
+_TEXT = etree.XPath(".//text()", smart_strings=False)
 
 
 @cache

@@ -36,6 +36,7 @@ from ..urls import (
     is_category_url,
 )
 from .arguments import SpiderArguments, parse_arguments
+from .discovery import Discovered
 from .paging import CategoryPaging, stop_reason
 from .requests import (
     ARTICLE_PRIORITY,
@@ -44,7 +45,7 @@ from .requests import (
     article_request,
     listing_request,
 )
-from .responses import asked_url, digest, header, page_text, was_conditional
+from .responses import asked_url, header, page_text, was_conditional
 from .scope import CrawlScope
 
 # Paging ended because the list did: the category was read to its end.
@@ -76,14 +77,8 @@ class QptdSpider(scrapy.Spider):
         self.distributed = False
         self.dedup = True
         self.failure_retry_runs = 3
-        self._seen_articles: set[bytes] = set()
-        self._listed_articles: set[bytes] = set()  # seen on a list page (not just linked)
-        self._requested_categories: set[str] = set()
+        self.discovered = Discovered()
         self._paging: dict[str, CategoryPaging] = {}
-        # Articles earlier crawls could not get, not yet seen on a list page this crawl: the
-        # incremental stop ("all known") waits for them, so they are found listed again.
-        self._carried_unseen: set[str] = set()
-        self._requested_pages: set[tuple[str, int]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QptdSpider:
@@ -120,7 +115,7 @@ class QptdSpider(scrapy.Spider):
             self.crawler.stats,
             retry_times=self.crawler.settings.getint("RETRY_TIMES"),
             insist=bool(self.args.retry_failed),
-            is_listed=lambda key: digest(key) in self._listed_articles,
+            is_listed=self.discovered.is_listed,
             canonical=self.urls.canonical,
         )
 
@@ -140,12 +135,12 @@ class QptdSpider(scrapy.Spider):
         for carried in self.failures.carried(self.failure_retry_runs):
             self._inc("qptd/carried_failures/requested")
             if carried.page == "listing" and carried.category_path is not None:
-                self._requested_categories.add(carried.category_path)
+                self.discovered.new_category(carried.category_path)
                 page = carried.listing_page or 1
-                self._requested_pages.add((carried.category_path, page))
+                self.discovered.new_page(carried.category_path, page)
                 yield self._listing_request(carried.category_path, page, CARRIED_PRIORITY)
             else:
-                self._carried_unseen.add(carried.url)
+                self.discovered.carry(carried.url)
                 for request in self._article_request(carried.url, None, CARRIED_PRIORITY):
                     yield request.replace(meta={**request.meta, "qptd_listed": carried.listed})
         for url, hint in self.incremental.pending():
@@ -168,7 +163,7 @@ class QptdSpider(scrapy.Spider):
         for entry in read_failures(self.args.retry_failed):
             self._inc("qptd/retry_failed/requested")
             if entry.get("page") == "listing" and entry.get("category_path") is not None:
-                self._requested_categories.add(entry["category_path"])
+                self.discovered.new_category(entry["category_path"])
                 page = int(entry.get("listing_page") or 1)
                 requests = iter([self._listing_request(entry["category_path"], page)])
             else:
@@ -258,7 +253,7 @@ class QptdSpider(scrapy.Spider):
         entries = self.scope.capped(listing.entries(), "list entries")
         keys = [self.urls.canonical(e.url) for e in entries]
         new_keys = self._paging.setdefault(category_path, CategoryPaging()).new_keys(keys)
-        self._carried_unseen.difference_update(keys)
+        self.discovered.found_listed(keys)
         for entry in entries:
             if self.scope.listed_before_since(entry.published_at_raw):
                 self._inc("qptd/articles/skipped_before_since")
@@ -277,7 +272,7 @@ class QptdSpider(scrapy.Spider):
             limit_reached=self.scope.limit_reached(),
             all_known_and_old=self.incremental.category_complete(category_path)
             and all(self.incremental.is_known_and_old(k) for k in keys)
-            and not self._carried_in(category_path),
+            and not self.discovered.carried_in(category_path),
             max_pages=self.scope.max_list_pages,
         )
         if stop == "limit":
@@ -293,20 +288,8 @@ class QptdSpider(scrapy.Spider):
         yield from self._next_listing(category_path, page + 1)
 
     def _next_listing(self, category_path: str, page: int) -> Iterator[scrapy.Request]:
-        """Each page of a category once per crawl (a carried page and the menu's chain of
-        pages can both lead to it)."""
-        if (category_path, page) not in self._requested_pages:
-            self._requested_pages.add((category_path, page))
+        if self.discovered.new_page(category_path, page):
             yield self._listing_request(category_path, page)
-
-    def _carried_in(self, category_path: str) -> bool:
-        """An article of this category (or a subcategory) failed before and was not listed
-        yet: paging goes on past known pages to find it."""
-        prefix = category_path + "/"
-        return any(
-            category_path_of(url) == category_path or category_path_of(url).startswith(prefix)
-            for url in self._carried_unseen
-        )
 
     # -- articles ------------------------------------------------------------------------
 
@@ -380,13 +363,12 @@ class QptdSpider(scrapy.Spider):
             return
         key = self.urls.canonical(target)
         if entry is not None:
-            self._listed_articles.add(digest(key))
+            self.discovered.mark_listed(key)
             hint = ListingHint(entry.published_at_raw, entry.article_id)
             if self.failures.relisted(key):
-                self._seen_articles.discard(digest(key))  # a "dead link" that is listed after all
-        if digest(key) in self._seen_articles or self.scope.limit_reached():
+                self.discovered.unsee(key)  # a "dead link" that is listed after all
+        if self.scope.limit_reached() or not self.discovered.first_sight(key):
             return
-        self._seen_articles.add(digest(key))
         decision = self.incremental.decide(key)
         if not decision.fetch:
             # In the dataset and past re-checking, or safe in a journal waiting for merge.
@@ -409,8 +391,7 @@ class QptdSpider(scrapy.Spider):
         if target is None or not is_category_url(target) or not self.scope.wanted(target):
             return
         path = category_path_of(target)
-        if path not in self._requested_categories:
-            self._requested_categories.add(path)
+        if self.discovered.new_category(path):
             yield from self._next_listing(path, 1)
 
     def _listing_request(self, path: str, page: int, priority: int = LISTING_PRIORITY) -> Any:

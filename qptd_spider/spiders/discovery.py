@@ -1,0 +1,78 @@
+"""What one crawl has found and asked for, so that no page is asked twice."""
+
+from __future__ import annotations
+
+from ..urls import category_path_of
+from .responses import digest
+
+
+class Discovered:
+    """Articles seen (at all, and on a list page), categories and list pages asked for, and
+    the articles earlier crawls could not get that no list page has shown yet.
+
+    Article keys are canonical URLs, kept as 8-byte digests (``responses.digest``).
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._listed: set[bytes] = set()
+        self._categories: set[str] = set()
+        self._pages: set[tuple[str, int]] = set()
+        # Not yet shown by a list page this crawl: the incremental stop ("all known") waits
+        # for them, so that they are found listed again.
+        self._carried_unseen: set[str] = set()
+
+    # -- articles ------------------------------------------------------------------------
+
+    def first_sight(self, key: str) -> bool:
+        """True the first time an article is met (then it is seen)."""
+        d = digest(key)
+        if d in self._seen:
+            return False
+        self._seen.add(d)
+        return True
+
+    def unsee(self, key: str) -> None:
+        """An article given up on (a dead link) that a list page shows after all."""
+        self._seen.discard(digest(key))
+
+    def mark_listed(self, key: str) -> None:
+        self._listed.add(digest(key))
+
+    def is_listed(self, key: str) -> bool:
+        """Shown by a list page this crawl (not only linked from an article)."""
+        return digest(key) in self._listed
+
+    # -- categories ----------------------------------------------------------------------
+
+    def new_category(self, path: str) -> bool:
+        """True the first time a category is asked for."""
+        if path in self._categories:
+            return False
+        self._categories.add(path)
+        return True
+
+    def new_page(self, path: str, page: int) -> bool:
+        """True the first time a page of a category list is asked for (a carried page and
+        the chain of pages from the menu can both lead to it)."""
+        if (path, page) in self._pages:
+            return False
+        self._pages.add((path, page))
+        return True
+
+    # -- articles carried from earlier crawls --------------------------------------------
+
+    def carry(self, url: str) -> None:
+        self._carried_unseen.add(url)
+
+    def found_listed(self, keys: list[str]) -> None:
+        self._carried_unseen.difference_update(keys)
+
+    def carried_in(self, category_path: str) -> bool:
+        """An article of this category (or a subcategory) failed before and was not listed
+        yet: paging goes on past known pages to find it."""
+        prefix = category_path + "/"
+        return any(
+            category_path_of(url) == category_path or category_path_of(url).startswith(prefix)
+            for url in self._carried_unseen
+        )
