@@ -8,7 +8,7 @@ body, in many forms (docs/PORTAL.md, "Signatures"):
     Thượng tướng, Viện sĩ, Tiến sĩ NGUYỄN HUY HIỆU
     Đại tá NGUYỄN VĂN A - Chính ủy Bộ Tư lệnh Thủ đô Hà Nội
     Bài, ảnh: MINH HIẾU - NGỌC ANH          T.Thụ-N.Quang-N.Hậu
-    Mạnh Khánh (TTXVN)    Theo TTXVN    PV    Báo Sơn La    NGỌC ANH (tổng hợp)
+    Mạnh Khánh (TTXVN)    Theo TTXVN    PV    Báo Tây Sơn    NGỌC ANH (tổng hợp)
 
 How it reads one: time stamps and URLs come off each line; text glued before a credit (a
 caption, the last sentence of the body) is left aside; labels ("Bài, ảnh:", "Thơ",
@@ -141,7 +141,7 @@ _SERVICE_STATUS = re.compile(r"^(?:" + "|".join(vocab.SERVICE_STATUS) + r")\b[\s
 _COLLABORATOR = re.compile(
     r"^(?:" + "|".join(re.escape(c) for c in vocab.COLLABORATOR_MARKERS) + r")\s+(?=\S)", re.I
 )
-# "MINH ĐỨC/TTXVN", "Văn Điệp/TTXVN": a name and its agency joined by a slash.
+# "MINH ĐỨC/TTXVN", "Thanh Tùng/TTXVN": a name and its agency joined by a slash.
 _NAME_SLASH = re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<agency>[^/]+(?:/[^/\s]+)?)$")
 # An initial is a letter or a Vietnamese onset of two or three ("Ng.Hương", "Th.Hằng").
 _INITIAL = vocab.INITIAL_PATTERN
@@ -226,7 +226,7 @@ def _name_words(text: str) -> list[tuple[str, str]] | None:
 
 def _starts_with_head(text: str, words: list[str]) -> bool:
     """``text`` opens with a position, unit, organization or outlet word; a head that is also
-    a name ("Đoàn Phú", "Nguyên Hoa") only before another head or a lowercase word."""
+    a name ("Đoàn Khải", "Nguyên Thảo") only before another head or a lowercase word."""
     head = vocab.HEAD_SET.prefix(text)
     if head is None:
         return False
@@ -297,7 +297,7 @@ def _dedupe_repeat(text: str) -> str:
 
 
 def _is_brand(word: str) -> bool:
-    """A one-word outlet name that is no Vietnamese word: "Znews", "Xamer", "Kinhtedothi"."""
+    """A one-word outlet name that is no Vietnamese word: "Znews", "Baomoi", "Kinhtedothi"."""
     letters = word.replace(".", "")
     return (
         len(letters) >= 4
@@ -551,7 +551,7 @@ def _add_bracket(asm: _Assembler, inner: str, role: str | None, line_start: bool
         asm.add_source(_source_value(m.group("source")))  # "(Theo TTXVN, VOV)"
         return
     if _ROLE_LABEL.search(inner):
-        _read_piece_text(asm, inner, role)  # "(Ảnh: Văn Điệp/TTXVN)"
+        _read_piece_text(asm, inner, role)  # "(Ảnh: Thanh Tùng/TTXVN)"
         return
     if inner in vocab.NO_ONE_SET:
         asm.signature.credits_no_one = True
@@ -632,7 +632,7 @@ def _add_segment(
         asm.signature.staff = True
         asm.last_kind = "staff"
         if head in ("PV", "P.V", "Phóng viên") and rest:
-            # "PV Xamer": the staff of an outlet; "PV Thu Hà": a reporter by name.
+            # "PV Baomoi": the staff of an outlet; "PV Thu Hà": a reporter by name.
             if (outlet := _outlet(rest, after_person=False)) is not None:
                 asm.add_source(outlet)
             elif _is_person_name(rest):
@@ -731,7 +731,7 @@ def _pieces(text: str, role: str | None = None) -> list[tuple[str | None, str]]:
     brackets = [m.span() for m in _BRACKETED.finditer(text)]
     for m in _ROLE_LABEL.finditer(text):
         if any(start < m.start() < end for start, end in brackets):
-            continue  # "(Ảnh: Văn Điệp/TTXVN)": the bracket is read as one segment
+            continue  # "(Ảnh: Thanh Tùng/TTXVN)": the bracket is read as one segment
         key = _label_key(m.group("label"))
         written_colon = ":" in m.group(0)[len(m.group("label")) :]
         if not written_colon and key not in _NO_COLON_KEYS:
@@ -767,7 +767,7 @@ def _clean_line(line: str) -> str:
 
 def _credit_part(line: str) -> str:
     """The credit of a line that starts with something else: a caption or the last sentence
-    of the body before it ("... tham gia hội trại. Kim Nga", "Đại úy X. Ảnh: MẠNH MINH")."""
+    of the body before it ("... tham gia hội trại. Kim Nga", "Đại úy X. Ảnh: HỒNG SƠN")."""
     ends = [m.end() for m in _SENTENCE_END.finditer(line) if not _abbreviation_before(line, m)]
     if not ends:
         return line
@@ -865,7 +865,7 @@ def opens_signature(line: str) -> bool:
         return False
     first = segments[0][1].strip(_EDGE_JUNK)
     if first.startswith(("(", "[")):
-        # "(Theo TTXVN)", "(Ảnh: Văn Điệp)" credit; "(Còn nữa)" does not.
+        # "(Theo TTXVN)", "(Ảnh: Thanh Tùng)" credit; "(Còn nữa)" does not.
         inner = first[1:-1].strip()
         return bool(_SOURCE_LINE.match(inner)) or len(_pieces(inner)) > 1
     if first in vocab.STAFF_SET or vocab.STAFF_GROUP_SET.prefix(first):
@@ -877,7 +877,7 @@ def opens_signature(line: str) -> bool:
         return bool(ranks or titles) and bool(parse_signature(line).authors)
     if _is_person_name(rest):
         return True
-    # A credit to an outlet or an organization alone on its line: "Báo Sơn La", "TTXVN",
+    # A credit to an outlet or an organization alone on its line: "Báo Tây Sơn", "TTXVN",
     # "Trung tâm Y tế quận Long Biên".
     if len(line.split()) > 12 or _SENTENCE_END.search(line):
         return False
@@ -920,7 +920,7 @@ _PHOTO_LABEL = re.compile(r"(?:^|[\s(.\-–—])\(?\s*(?:Ảnh|Nguồn ảnh|Ả
 
 def photo_credit(caption: str | None) -> str | None:
     """Who a caption credits for its photo: "Quang cảnh buổi lễ. Ảnh: MINH HÀ" → "Minh Hà",
-    "(Ảnh: Văn Điệp/TTXVN)" → "Văn Điệp"; an agency alone → its name; none → None."""
+    "(Ảnh: Thanh Tùng/TTXVN)" → "Thanh Tùng"; an agency alone → its name; none → None."""
     if not caption:
         return None
     starts = [m.start() for m in _PHOTO_LABEL.finditer(caption)]

@@ -24,7 +24,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 # Vietnamese family names: a closed list of about a hundred and thirty covers nearly everyone
 # (with the common names of the northern minorities). A surname is strong evidence of a
-# person; a pen name without one ("Hải Yến", "Trường Sinh") is still a name.
+# person; a pen name without one ("Thu Thủy", "Trường Giang") is still a name.
 SURNAMES = _words(
     """
     Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Lâm
@@ -72,7 +72,7 @@ HONORIFICS = ("Đồng chí", "đ/c", "Ông", "Bà", "Anh hùng", "Cựu chiến
 
 # Labels written before the names they own; the value is the role kept in the field (None:
 # the label only says "author"). Most need a colon; ``LABELS_WITHOUT_COLON`` may be written
-# straight before a name ("Thơ Trần Duy Hạnh", "Ảnh Quang Thái", "Cụm ảnh của THU HÀ").
+# straight before a name ("Thơ Lê Minh Khuê", "Ảnh Đức Toàn", "Cụm ảnh của THU HÀ").
 ROLE_LABELS: dict[str, str | None] = {
     "Bài và ảnh": "Bài, ảnh",
     "Bài, ảnh": "Bài, ảnh",
@@ -159,7 +159,7 @@ STAFF_CREDITS = (
     "Nhóm phóng viên", "Nhóm PV", "Ban Biên tập", "Ban biên tập", "Tòa soạn", "Thư ký tòa soạn",
     "Biên tập viên", "CTV", "Cộng tác viên", "Nhóm CTV", "Ban Thời sự", "Nhóm thực hiện",
 )  # fmt: skip
-# "Nhóm PV Thời sự", "PV Xamer": a staff credit followed by a desk or an outlet.
+# "Nhóm PV Thời sự", "PV Baomoi": a staff credit followed by a desk or an outlet.
 STAFF_GROUP_HEADS = ("Nhóm PV", "Nhóm phóng viên", "Nhóm CTV", "PV", "P.V", "Phóng viên")
 # The collaborator marker written before a name: "CTV TRẦN HẢI".
 COLLABORATOR_MARKERS = ("CTV", "Cộng tác viên")
@@ -298,8 +298,8 @@ OUTLETS = (
     Outlet("AP News"),
 )
 
-# Head words of an outlet credited by its name: "Báo Sơn La", "Tạp chí Tuyên giáo",
-# "Luật Khoa tạp chí", "Đài PT-TH Hải Dương". After a person's name, only the first group
+# Head words of an outlet credited by its name: "Báo Tây Sơn", "Tạp chí Tuyên giáo",
+# "Kiến Thức tạp chí", "Đài PT-TH Hải Dương". After a person's name, only the first group
 # names a source; a station there is the person's unit ("Nguyễn A - Đài TT huyện X").
 OUTLET_HEADS = (
     "Báo",
@@ -360,7 +360,7 @@ UNIT_HEADS = (
     "Thành đoàn", "Tỉnh đoàn", "Huyện đoàn", "Quận đoàn", "Liên hiệp", "Hiệp hội", "Vùng",
     "Hạm đội", "Binh đoàn", "Bộ Chỉ huy", "Cụm", "Chi cục", "Chi nhánh", "Ban Chỉ huy",
 )  # fmt: skip
-# Heads that are also names ("Trường Sinh", "Đoàn Phú", "Nguyên Hoa", "Phó Đức Phương"): in a
+# Heads that are also names ("Trường Giang", "Đoàn Khải", "Nguyên Thảo", "Phó Đức Phương"): in a
 # name-shaped phrase they open a unit or a position only before another head word.
 NAME_LIKE_HEADS = _words("Trường Đoàn Khoa Hội Nguyên Phó Chánh Ban Kho Hệ Lớp Khối Vùng Cụm")
 
