@@ -16,7 +16,14 @@ import pyarrow.parquet as pq
 
 from ..layout import ExportsLayout
 from ..schema import arrow_schema
-from .merge import EXAMPLES_PER_FIELD, _field_hashes, _rows_for, _short, compared_fields
+from .merge import (
+    EXAMPLES_PER_FIELD,
+    change_examples,
+    changed_fields,
+    compared_fields,
+    field_hashes,
+    rows_for,
+)
 from .versions import DatasetError, list_versions, version_files
 
 
@@ -42,7 +49,7 @@ def _hashes(version: Path, fields: tuple[str, ...]) -> dict[str, bytes]:
     columns = list(dict.fromkeys(["url", *fields]))
     for path in version_files(version):
         table = pq.read_table(path, columns=columns, schema=arrow_schema())
-        out.update(zip(table["url"].to_pylist(), _field_hashes(table, fields), strict=True))
+        out.update(zip(table["url"].to_pylist(), field_hashes(table, fields), strict=True))
     return out
 
 
@@ -50,7 +57,7 @@ def _rows(version: Path, urls: set[str]) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for path in version_files(version):
         table = pq.read_table(path, schema=arrow_schema())
-        rows.update((r["url"], r) for r in _rows_for(table, urls))
+        rows.update((r["url"], r) for r in rows_for(table, urls))
     return rows
 
 
@@ -85,32 +92,24 @@ def diff_versions(
         removed[:EXAMPLES_PER_FIELD],
     )
     counts: Counter[str] = Counter()
-    changed_fields: dict[str, list[str]] = {}
+    fields_of: dict[str, list[str]] = {}  # changed URL → its changed fields
     for url in set(before) & set(after):
         if before[url] == after[url]:
             result.unchanged += 1
             continue
         result.changed += 1
-        names = [
-            name
-            for k, name in enumerate(fields)
-            if before[url][8 * k : 8 * k + 8] != after[url][8 * k : 8 * k + 8]
-        ]
+        names = changed_fields(fields, before[url], after[url])
         counts.update(names)
-        changed_fields[url] = names
+        fields_of[url] = names
     result.fields = dict(sorted(counts.items()))
     wanted = {
-        name: sorted(u for u, names in changed_fields.items() if name in names)[:EXAMPLES_PER_FIELD]
+        name: sorted(u for u, names in fields_of.items() if name in names)[:EXAMPLES_PER_FIELD]
         for name in result.fields
     }
     urls = {u for us in wanted.values() for u in us}
     if urls:
         old_rows, new_rows = _rows(layout.version(old), urls), _rows(layout.version(new), urls)
-        for name, example_urls in wanted.items():
-            result.examples[name] = [
-                {"url": u, "old": _short(old_rows[u][name]), "new": _short(new_rows[u][name])}
-                for u in example_urls
-            ]
+        result.examples = change_examples(wanted, old_rows, new_rows)
     return result
 
 

@@ -158,13 +158,20 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _field_hashes(table: pa.Table, fields: tuple[str, ...]) -> list[bytes]:
+def field_hashes(table: pa.Table, fields: tuple[str, ...]) -> list[bytes]:
     """One hash per compared field of each row, packed. Python's hash is enough: both sides
     of a comparison are hashed in the same process, and never stored."""
     columns = [table.column(name).to_pylist() for name in fields]
     return [
         array("q", (hash(_hashable(v)) for v in values)).tobytes()
         for values in zip(*columns, strict=True)
+    ]
+
+
+def changed_fields(fields: tuple[str, ...], old: bytes, new: bytes) -> list[str]:
+    """The fields whose hashes differ between two rows packed by ``field_hashes``."""
+    return [
+        name for k, name in enumerate(fields) if old[8 * k : 8 * k + 8] != new[8 * k : 8 * k + 8]
     ]
 
 
@@ -202,7 +209,7 @@ class _SpilledRun:
         self.rows += chunk.num_rows
         published = chunk["published_at"].to_pylist()
         years = [_year_of(p) for p in published]
-        hashes = _field_hashes(chunk, self.fields)
+        hashes = field_hashes(chunk, self.fields)
         for url, crawled, seq, year, digest, when in zip(
             chunk["url"].to_pylist(),
             chunk["crawled_at"].to_pylist(),
@@ -261,7 +268,7 @@ def _known_articles(version: Path | None, fields: tuple[str, ...]) -> dict[str, 
     for path in version_files(version):
         year = path.parent.name.removeprefix("year=")
         table = pq.read_table(path, columns=columns, schema=arrow_schema())
-        hashes = _field_hashes(table, fields)
+        hashes = field_hashes(table, fields)
         for url, crawled, first, last, revision, digest in zip(
             table["url"].to_pylist(),
             table["crawled_at"].to_pylist(),
@@ -312,11 +319,7 @@ def _plan(run: _SpilledRun, known: dict[str, _Known], result: MergeResult) -> _P
                 plan.touched_years.add(seen.year)
             continue
         result.updated += 1
-        changed = [
-            name
-            for k, name in enumerate(fields)
-            if fresh.hashes[8 * k : 8 * k + 8] != seen.hashes[8 * k : 8 * k + 8]
-        ]
+        changed = changed_fields(fields, seen.hashes, fresh.hashes)
         plan.changed_fields[url] = changed
         plan.replaced.add(url)
         plan.fresh_seqs.setdefault(fresh.year, []).append(fresh.seq)
@@ -363,7 +366,7 @@ def _example_urls(plan: _Plan, result: MergeResult) -> dict[str, list[str]]:
     }
 
 
-def _examples(
+def change_examples(
     wanted: dict[str, list[str]],
     old_rows: dict[str, dict[str, Any]],
     new_rows: dict[str, dict[str, Any]],
@@ -383,7 +386,7 @@ def _examples(
     return out
 
 
-def _rows_for(table: pa.Table, urls: set[str]) -> list[dict[str, Any]]:
+def rows_for(table: pa.Table, urls: set[str]) -> list[dict[str, Any]]:
     if table.num_rows == 0:
         return []
     mask = pc.is_in(table["url"], value_set=pa.array(sorted(urls), type=pa.string()))
@@ -453,8 +456,8 @@ def _build(
             )
             if example_urls:
                 # A changed row's old copy may sit in another year than its new one.
-                old_rows.update((r["url"], r) for r in _rows_for(old, example_urls))
-                new_rows.update((r["url"], r) for r in _rows_for(fresh, example_urls))
+                old_rows.update((r["url"], r) for r in rows_for(old, example_urls))
+                new_rows.update((r["url"], r) for r in rows_for(fresh, example_urls))
             if old.num_rows:
                 kept = old.filter(pc.invert(pc.is_in(old["url"], value_set=replaced)))
                 parts.append(_update_last_seen(kept, plan))
@@ -468,7 +471,7 @@ def _build(
         result.files[str(target.relative_to(staging))] = rows
         total += rows
     result.total = total
-    result.examples = _examples(wanted, old_rows, new_rows)
+    result.examples = change_examples(wanted, old_rows, new_rows)
 
 
 def merge(
