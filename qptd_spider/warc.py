@@ -286,19 +286,6 @@ class WarcReadError(ValueError):
 
 
 @dataclass
-class ArchivedResponse:
-    """A response (or a revisit, resolved to its response) as the reparse needs it."""
-
-    ref: WarcRef
-    url: str
-    status: int
-    content_type: str
-    body: bytes
-    revisit: bool = False
-    metadata: dict[str, Any] | None = None
-
-
-@dataclass
 class ReadStats:
     records: int = 0
     torn: int = 0
@@ -428,7 +415,3 @@ def header_list(headers: Any) -> list[tuple[str, str]]:
 def warc_files(folder: Path, run_id: str | None = None) -> list[Path]:
     pattern = f"{run_id}-*.warc.gz" if run_id else "*.warc.gz"
     return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
-
-
-def file_size(path: Path) -> int:
-    return path.stat().st_size

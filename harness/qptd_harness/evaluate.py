@@ -305,12 +305,6 @@ def score_detection(rows: Iterable[dict[str, Any]]) -> FieldScore:
     return score
 
 
-def score_signatures(rows: Iterable[dict[str, Any]]) -> dict[str, FieldScore]:
-    """Detection and every field on the own set (the shape older reports used)."""
-    rows = list(rows)
-    return {"detection": score_detection(rows), **_score("own", own_cases(rows)).fields}
-
-
 def signature_sets(replica: int) -> list[SetScore]:
     """The three sets, real first."""
     own = load_jsonl(EVALUATION / "signatures.jsonl")

@@ -171,10 +171,6 @@ class RedisCrawlState(CrawlState):
             value.get("warc_ref"),
         )
 
-    def shared_count(self) -> int:
-        """Articles known to the whole distributed crawl (every worker's, and the seed)."""
-        return int(self.client.hlen(self.key))
-
     def _update(self, url: str, **changes: Any) -> None:
         raw = self.client.hget(self.key, url)
         value = json.loads(raw) if raw else {}
