@@ -246,7 +246,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     result = reparse(_layout(args), args.sources, everything=args.all, jobs=args.jobs)
     print(
         f"run {result.run_id}: {result.items} articles re-parsed from {len(result.files)} "
-        f"WARC file(s) in {result.seconds:.1f} s ({result.pages_per_second:.0f} pages/s); "
+        f"WARC file(s) in {result.seconds:.1f} s ({result.per_second:.0f} pages/s); "
         f"{result.failed} failed, {result.rejected} rejected"
         + (f", {result.torn_records} torn record(s) skipped" if result.torn_records else "")
     )

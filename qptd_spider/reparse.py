@@ -25,7 +25,7 @@ import json
 import logging
 import multiprocessing
 import os
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -61,10 +61,6 @@ class ReparseResult(OfflineResult):
     skipped: int = 0
     torn_records: int = 0
     unreadable_files: list[str] = field(default_factory=list)
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.per_second
 
 
 def resolve_sources(layout: ExportsLayout, sources: Iterable[str], everything: bool) -> list[Path]:
@@ -201,7 +197,6 @@ class Reparser(OfflineRun):
     ):
         super().__init__(layout, run_id)
         self.result = ReparseResult(self.run_id, self.kind)
-        self.targets: Counter[str] = Counter()
         self.sources: list[Path] = []
         self.jobs = jobs if jobs is not None else default_jobs()
         self.inline_pages = inline_pages
@@ -274,7 +269,6 @@ class Reparser(OfflineRun):
             "unreadable_files": r.unreadable_files,
             "skipped_records": r.skipped,
             "torn_records": r.torn_records,
-            "pages_per_second": round(r.pages_per_second, 1),
             "ok": not r.unreadable_files,
         }
 
@@ -290,7 +284,6 @@ class Reparser(OfflineRun):
                 if kind == "warcinfo":
                     target = _target_of(_warcinfo_fields(record.qptd_payload)) or target
                     if target is not None:
-                        self.targets[target.target_id] += 1
                         self.target = target.describe()
                     continue
                 if kind == "metadata":
