@@ -70,13 +70,9 @@ def _pss_kb(pids: list[int]) -> int:
     return total
 
 
-LAST_TREE_PSS_MB = 0  # of the last command _run_measured ran (the command and its workers)
-
-
-def _run_measured(command: list[str]) -> tuple[float, int, float]:
-    """(wall seconds, peak RSS in MB of its largest process, CPU seconds) of a command run
-    from the project root; the peak PSS of its whole process tree goes to LAST_TREE_PSS_MB."""
-    global LAST_TREE_PSS_MB
+def _run_measured(command: list[str]) -> tuple[float, int, float, int]:
+    """(wall seconds, peak RSS in MB of its largest process, CPU seconds, peak PSS in MB of
+    its whole process tree) of a command run from the project root."""
     started = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as err:
         child = subprocess.Popen(
@@ -93,11 +89,10 @@ def _run_measured(command: list[str]) -> tuple[float, int, float]:
         seconds = time.perf_counter() - started
         err.seek(0)
         stderr = err.read()
-    LAST_TREE_PSS_MB = peak_pss // 1024
     if child.returncode not in (0, 3):
         raise RuntimeError(f"{command[:6]} failed:\n{stderr[-3000:]}")
     rss_kb, cpu = stderr.strip().splitlines()[-1].split()
-    return seconds, int(rss_kb) // 1024, float(cpu)
+    return seconds, int(rss_kb) // 1024, float(cpu), peak_pss // 1024
 
 
 def _bytes_under(folder: Path, pattern: str) -> int:
@@ -115,7 +110,7 @@ def _settings(work: Path) -> dict[str, str]:
 
 def crawl_qptd(base_url: str, work: Path, name: str, **extra: str) -> dict[str, Any]:
     settings = {**_settings(work), **extra}
-    seconds, rss, cpu = _run_measured(
+    seconds, rss, cpu, _ = _run_measured(
         crawl_command(work / f"{name}.parquet", {"base_url": base_url}, settings)
     )
     stats = json.loads((work / "stats.json").read_text(encoding="utf-8"))
@@ -150,7 +145,7 @@ def crawl_bare(base_url: str, work: Path, lean: bool) -> dict[str, Any]:
     for key, value in REPLICA_CRAWL_SETTINGS.items():
         if key != "LOG_LEVEL":
             command += ["-s", f"{key}={value}"]
-    seconds, rss, cpu = _run_measured(command)
+    seconds, rss, cpu, _ = _run_measured(command)
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     return {
         "seconds": round(seconds, 1),
@@ -270,19 +265,18 @@ def bench_sizes(sizes: list[int]) -> dict[str, Any]:
             try:
                 first = crawl_qptd(server.base_url, work, "first")
                 # `qptd merge` (the crawl's journal) and `qptd export`, as a user runs them.
-                merge_seconds, merge_rss, _ = _run_measured(
+                merge_seconds, merge_rss, _, _ = _run_measured(
                     [QPTD, "merge", "--exports", str(work / "exports")]
                 )
-                export_seconds, export_rss, _ = _run_measured(
+                export_seconds, export_rss, _, _ = _run_measured(
                     [QPTD, "export", "--no-check", "--exports", str(work / "exports")]
                 )
                 dataset_bytes = _bytes_under(work / "exports" / "dataset", "year=*/*")
                 hf_bytes = _bytes_under(work / "exports" / "hf", "**/*")
                 warc_bytes = _bytes_under(work / "exports" / "warc", "*.warc.gz")
-                reparse_seconds, reparse_rss, _ = _run_measured(
+                reparse_seconds, reparse_rss, _, reparse_pss = _run_measured(
                     [QPTD, "reparse", "--all", "--exports", str(work / "exports")]
                 )
-                reparse_pss = LAST_TREE_PSS_MB
                 reparsed = _last_run_report(work / "exports")
                 again = crawl_qptd(server.base_url, work, "again")
             finally:
@@ -352,10 +346,10 @@ def bench_long_merge(articles: int = 100_000, body_copies: int = 3) -> dict[str,
                 row["published_at"] = f"{2010 + k % 16}-{1 + k % 12:02d}-15T08:00:00+07:00"
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         journal_bytes = journal.stat().st_size
-        merge_seconds, merge_rss, _ = _run_measured(
+        merge_seconds, merge_rss, _, _ = _run_measured(
             [QPTD, "merge", str(journal), "--exports", str(exports)]
         )
-        export_seconds, export_rss, _ = _run_measured(
+        export_seconds, export_rss, _, _ = _run_measured(
             [QPTD, "export", "--no-check", "--exports", str(exports)]
         )
         dataset_bytes = _bytes_under(exports / "dataset", "year=*/*")
