@@ -14,6 +14,7 @@ from filelock import FileLock
 
 from . import __version__
 from .clock import new_run_id, utc_now_iso
+from .crawl.failures import FailureLog
 from .fileio import JsonLinesWriter, atomic_write_json
 from .layout import ExportsLayout, project_root
 from .parser_version import parser_version
@@ -48,7 +49,7 @@ class OfflineRun:
         self.run_id = check_run_id(run_id or new_run_id())
         self.files = layout.run(self.run_id)
         self.journal = JsonLinesWriter(self.files.journal, truncate=True)
-        self.failures = JsonLinesWriter(self.files.failures, truncate=True)
+        self.failures = FailureLog(self.files.failures, run_id=self.run_id, truncate=True)
         self.rejects = JsonLinesWriter(self.files.rejects, truncate=True)
         self.reasons: Counter[str] = Counter()
         self.target: dict[str, Any] = {}
@@ -115,16 +116,8 @@ class OfflineRun:
     def fail(self, url: str, reason: str, where: str, result: OfflineResult) -> None:
         result.failed += 1
         self.reasons[reason] += 1
-        self.failures.write(
-            {
-                "url": url,
-                "kind": self.kind,
-                "error": f"{reason} ({where})",
-                "attempts": 1,
-                "page": "article",
-                "failed_at": utc_now_iso(),
-            }
-        )
+        # The crawl's own failure records (no crawl state: nothing here is fetched again).
+        self.failures.record(url, self.kind, f"{reason} ({where})", attempts=1, page="article")
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         return {
