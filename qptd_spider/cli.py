@@ -239,6 +239,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_then_merge(args: argparse.Namespace) -> None:
+    """The next step after an offline run, with the same exports root."""
+    print(f"then: qptd merge{' --exports ' + args.exports if args.exports else ''}")
+
+
 def cmd_reparse(args: argparse.Namespace) -> int:
     """Today's parsers over archived responses: a new run, to merge like a crawl."""
     from .reparse import reparse
@@ -252,7 +257,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     )
     for problem in result.unreadable_files:
         print(f"qptd reparse: {problem}", file=sys.stderr)
-    print(f"then: qptd merge{' --exports ' + args.exports if args.exports else ''}")
+    _print_then_merge(args)
     return 2 if result.unreadable_files and not result.files else 0
 
 
@@ -267,7 +272,7 @@ def cmd_renormalize(args: argparse.Namespace) -> int:
         f"({changes}), {result.rejected} rejected, in {result.seconds:.1f} s"
     )
     if result.items:
-        print(f"then: qptd merge{' --exports ' + args.exports if args.exports else ''}")
+        _print_then_merge(args)
     return 0
 
 
