@@ -19,6 +19,11 @@ class Author:
     position: str | None = None
     role: str | None = None
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The author as the ``authors`` field holds it (``dataclasses.asdict`` deep-copies
+        each string: a fifth of a signature's normalizing time)."""
+        return {name: getattr(self, name) for name in _AUTHOR_FIELDS}
+
 
 @dataclass
 class ArticleItem:
@@ -57,6 +62,7 @@ class ArticleItem:
     warc_record: dict[str, Any] | None = None
 
 
+_AUTHOR_FIELDS = tuple(f.name for f in fields(Author))
 _ITEM_FIELDS = tuple(f.name for f in fields(ArticleItem))
 
 

@@ -28,6 +28,11 @@ TRACKING_QUERY_KEYS = ("categoryId", "utm_source", "utm_medium", "utm_campaign",
 _ARTICLE_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?/[^/]+\.html$")
 _CATEGORY_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?$")
 _DUPLICATE_SLASHES = re.compile(r"/{2,}")
+# A URL that percent-encoding and w3lib's canonical form leave as it is: an http(s) host,
+# path segments of unreserved characters that are no dot segments, no query, no fragment.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?P<path>(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)*)\Z"
+)
 # Paths of the CMS that are not content (assets, uploads, the replica's own endpoints).
 _NON_CONTENT_PREFIXES = ("/upload/", "/images/", "/i/", "/app/", "/__truth__")
 # Every page repeats the same menu, breadcrumb and related links: normalizing each link
@@ -118,12 +123,17 @@ class PortalUrls:
 
     def normalized_path(self, url: str) -> tuple[str, str]:
         """(path, query) of ``url`` with duplicate slashes, trailing slash and tracking removed."""
-        cleaned = url_query_cleaner(url, TRACKING_QUERY_KEYS, remove=True)
-        parts = urlsplit(canonicalize_url(cleaned))
-        path = _DUPLICATE_SLASHES.sub("/", parts.path or "/")
+        if plain := _PLAIN_URL.match(url):
+            # Nothing for w3lib to encode, sort or drop (the portal's article and image URLs).
+            path, query = plain.group("path") or "/", ""
+        else:
+            cleaned = url_query_cleaner(url, TRACKING_QUERY_KEYS, remove=True)
+            parts = urlsplit(canonicalize_url(cleaned))
+            path, query = parts.path or "/", parts.query
+        path = _DUPLICATE_SLASHES.sub("/", path)
         if len(path) > 1:
             path = path.rstrip("/")
-        return path, parts.query
+        return path, query
 
     def to_fetch(self, url: str, base: str | None = None) -> str | None:
         """The URL to request for a link found on a page, or None when it leaves the portal
@@ -153,32 +163,41 @@ def canonicalize_item_urls(item: Any, urls: PortalUrls) -> None:
     """Article and portal image URLs on the canonical host; every URL percent-encoded."""
     item.url = urls.canonical(item.url)
     for image in item.images:
-        src = safe_url_string(image["url"])
+        src = image["url"] if _PLAIN_URL.match(image["url"]) else safe_url_string(image["url"])
         image["url"] = urls.canonical(src) if urls.is_portal(src) else src
 
 
-@lru_cache(maxsize=URL_CACHE_SIZE)
-def _join_root_relative(origin: str, href: str) -> str:
-    return urljoin(origin + "/", href)
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL ("" for a relative one)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# What urljoin would change in a root-relative reference: dot segments it resolves, and the
+# tab and newline characters it deletes (WHATWG), besides the C0 controls and spaces it trims.
+_JOIN_CHANGES = re.compile(r"/\.|[\x00-\x20]")
+
+
+def join_url(origin: str, page_url: str, href: str) -> str:
+    """``urljoin(page_url, href)``; ``origin`` is ``origin_of(page_url)``.
+
+    A root-relative reference with no dot segment and no control character or space joins
+    to the origin as it is (RFC 3986 5.2.2), without urljoin's parsing (~10x cheaper):
+    every image and link of the portal is one.
+    """
+    if origin and href[:1] == "/" and href[1:2] != "/" and not _JOIN_CHANGES.search(href):
+        return origin + href
+    return urljoin(page_url, href)
 
 
 def absolute_links(page_url: str, hrefs: Iterable[str]) -> list[str]:
     """The absolute URLs of the links found on ``page_url``: each once, in page order,
-    blank hrefs skipped.
-
-    Root-relative links (every menu and breadcrumb link of the portal, on every page) do not
-    depend on the page's path, so their joins are cached per site.
-    """
-    parts = urlsplit(page_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
+    blank hrefs skipped."""
+    origin = origin_of(page_url)
     out = []
     for href in dict.fromkeys(h.strip() for h in hrefs):
-        if not href:
-            continue
-        if href.startswith("/") and not href.startswith("//"):
-            out.append(_join_root_relative(origin, href))
-        else:
-            out.append(urljoin(page_url, href))
+        if href:
+            out.append(join_url(origin, page_url, href))
     return out
 
 

@@ -27,7 +27,9 @@ change case ("NGUYỄN VĂN A" → "Nguyễn Văn A"), so a name can be found ag
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -44,6 +46,10 @@ _LOWER = "a-zß-öø-ÿđơưạ-ỹ"
 MAX_SIGNATURE_CHARS = 160
 MAX_SIGNATURE_WORDS = 28
 MAX_NAME_WORDS = 5
+# Finding a signature and parsing it read the same lines and segments (and names recur from
+# article to article): the pure helpers below remember their last answers. Bounded, and
+# their answers are immutable (tuples, strings), so a caller cannot change a stored one.
+_MEMO_SIZE = 4096
 
 # -- patterns ------------------------------------------------------------------------------------
 
@@ -66,6 +72,7 @@ _PLACE_DATE_LINE = re.compile(
 )
 _EDGE_JUNK = " \t:;,|-–—•*_"
 # A full stop that ends a sentence (not an initial, not "ThS.", "Tp.").
+_SENTENCE_CLOSE = re.compile(r"[a-zà-ỹđ]{2}[.!?…]$")
 _SENTENCE_END = re.compile(rf"(?<=[^\W\d_]{{2}})[.!?…]\s+(?=[\"“(]?[{_UPPER}])")
 _ABBREVIATED = vocab.PhraseSet(
     (*(k.replace(".", "") for k in vocab.ACADEMIC_TITLES), "Tp", "TP", "St", "Th", "Q", "P")
@@ -192,7 +199,7 @@ class Signature:
         return "parsed" if not self.is_empty or self.credits_no_one else "unparsed"
 
     def authors_as_dicts(self) -> list[dict[str, Any]]:
-        return [asdict(a) for a in self.authors]
+        return [a.as_dict() for a in self.authors]
 
 
 # -- words ---------------------------------------------------------------------------------------
@@ -241,6 +248,7 @@ def _starts_with_head(text: str, words: list[str]) -> bool:
     return True
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _is_person_name(text: str) -> bool:
     """Capitalized Vietnamese syllables (or initials), one to five, that no vocabulary word
     claims: "Nguyễn Văn A", "MINH HIẾU", "T.Thụ", "T.H.", "AX" (initials alone)."""
@@ -272,12 +280,18 @@ def _is_person_name(text: str) -> bool:
     return not (vocab.RANK_SET.prefix(text) or text in vocab.STAFF_SET or vocab.known_outlet(text))
 
 
+_OUTLET_LOWERCASE = re.compile(
+    r"(?<!^)\b(?:" + "|".join(re.escape(w) for w in vocab.OUTLET_LOWERCASE) + r")\b", re.I
+)
+_OUTLET_LOWERCASE_BY_KEY = {w.lower(): w for w in vocab.OUTLET_LOWERCASE}
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
 def _recase(text: str) -> str:
     """A name or an outlet in capitals in normal case; other writing kept."""
-    cased = name_case(text)
-    for word in vocab.OUTLET_LOWERCASE:
-        cased = re.sub(rf"(?<!^)\b{re.escape(word)}\b", word, cased, flags=re.I)
-    return cased
+    return _OUTLET_LOWERCASE.sub(
+        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(m.group(0).lower(), m.group(0)), name_case(text)
+    )
 
 
 # -- outlets and sources --------------------------------------------------------------------
@@ -308,6 +322,7 @@ def _is_brand(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _outlet(text: str, after_person: bool) -> str | None:
     """The outlet ``text`` credits (its kept name), or None when it names no outlet."""
     text = _dedupe_repeat(text.strip(" ."))
@@ -390,7 +405,8 @@ def _join_titles(titles: list[str]) -> str | None:
     return ", ".join(titles)
 
 
-def _strip_prefixes(text: str) -> tuple[str, list[str], list[str]]:
+@lru_cache(maxsize=_MEMO_SIZE)
+def _strip_prefixes(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Leading honorifics, ranks, service status and titles off: (rest, ranks, titles)."""
     ranks: list[str] = []
     titles: list[str] = []
@@ -405,7 +421,7 @@ def _strip_prefixes(text: str) -> tuple[str, list[str], list[str]]:
             titles.append(_canonical_title(m.group("title")))
             text = text[m.end() :]
         else:
-            return text, ranks, titles
+            return text, tuple(ranks), tuple(titles)
 
 
 def _join_position(current: str | None, sep: str, segment: str) -> str:
@@ -450,9 +466,11 @@ class _Assembler:
             self.signature.source = clean_metadata(source)
         self.last_kind = "source"
 
-    def add_person(self, name: str, ranks: list[str], titles: list[str], role: str | None) -> None:
-        ranks = self.pending_ranks + ranks
-        titles = self.pending_titles + titles
+    def add_person(
+        self, name: str, ranks: Sequence[str], titles: Sequence[str], role: str | None
+    ) -> None:
+        ranks = [*self.pending_ranks, *ranks]
+        titles = [*self.pending_titles, *titles]
         self.pending_ranks, self.pending_titles = [], []
         name = clean_metadata(_recase(name)) or name
         for known in self.signature.authors:
@@ -689,7 +707,8 @@ def _ends_with_initial(text: str) -> bool:
     return bool(re.search(rf"(?:^|[\s.]){_INITIAL}$", text))
 
 
-def _segments(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=_MEMO_SIZE)
+def _segments(text: str) -> tuple[tuple[str, str], ...]:
     """Cut text into (separator before, segment); brackets stay whole, with their brackets."""
     parts = _SEPARATORS.split(text)
     out: list[tuple[str, str]] = []
@@ -705,7 +724,7 @@ def _segments(text: str) -> list[tuple[str, str]]:
         if part.strip(_EDGE_JUNK):
             out.append((sep, part))
             sep = ""
-    return out
+    return tuple(out)
 
 
 def _separator(part: str) -> str:
@@ -724,7 +743,8 @@ def _read_piece_text(asm: _Assembler, text: str, role: str | None) -> None:
             _add_segment(asm, sep, segment, piece_role, line_start=False)
 
 
-def _pieces(text: str, role: str | None = None) -> list[tuple[str | None, str]]:
+@lru_cache(maxsize=_MEMO_SIZE)
+def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str], ...]:
     """Text cut at role labels: (role of the label before, text it owns)."""
     pieces: list[tuple[str | None, str]] = []
     last = 0
@@ -747,12 +767,13 @@ def _pieces(text: str, role: str | None = None) -> list[tuple[str | None, str]]:
         pieces.append((role, text[last : m.start()]))
         role, last = _ROLE_BY_KEY.get(key), m.end()
     pieces.append((role, text[last:]))
-    return pieces
+    return tuple(pieces)
 
 
 # -- lines ---------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _clean_line(line: str) -> str:
     """A line without its time stamps and layout junk ("| 18/12/2016 06:44"); URLs kept
     whole (their digits are no dates)."""
@@ -844,8 +865,9 @@ def is_signature_candidate(line: str) -> bool:
         return False
     if _PLACE_DATE_LINE.match(line):
         return False
-    # Sentences end with a full stop after a lowercase word; signatures rarely do.
-    return not re.search(r"[a-zà-ỹđ]{2,}[.!?…]$", line)
+    # Sentences end with a full stop after a lowercase word; signatures rarely do. The close
+    # is the last three characters: searching from there, not along the whole line.
+    return not _SENTENCE_CLOSE.search(line, max(0, len(line) - 3))
 
 
 def opens_signature(line: str) -> bool:

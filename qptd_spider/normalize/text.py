@@ -17,17 +17,51 @@ _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 # "qu" is a consonant, so "quý" keeps its mark on "y" in both styles: skip after q.
 _NEW_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![^\W\d_])")
 _VALID_PAIRS = {"oa", "oe", "uy"}
+# The same place in NFC: o or u before a, e or y carrying a tone (a composed letter). Text
+# without one has nothing to move, and most text has none: it skips two normalizations.
+_NEW_STYLE_CANDIDATE = re.compile(
+    "[oOuU]["
+    + "".join(unicodedata.normalize("NFC", v + t) for v in "aAeEyY" for t in _TONE_MARKS)
+    + "]"
+)
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC (checking is cheaper than normalizing text already in NFC)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def clean_whitespace(text: str) -> str:
     """NFC, zero-width characters removed, every run of white space made one space, trimmed."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if _ZERO_WIDTH.search(text):
-        text = _ZERO_WIDTH.sub("", text)
-    # str.split() splits on every Unicode space (non-breaking, narrow, ideographic... which
-    # the CMS editor leaves in text): the same set as regex \s, at a third of the cost.
+    text = nfc(text)
+    if not text.isprintable():
+        if _ZERO_WIDTH.search(text):
+            text = _ZERO_WIDTH.sub("", text)
+        # The non-breaking space is the one the CMS editor leaves most; replacing it is far
+        # cheaper than splitting the text into words.
+        text = text.replace("\xa0", " ")
+    # Python calls every white space but the ASCII space (and every zero-width character)
+    # non-printable: printable text with no double space only needs trimming. Most text is
+    # (the page parser cleaned it; normalizers and re-parses see it again).
+    if text.isprintable() and "  " not in text:
+        return text.strip(" ")
+    # str.split() splits on every Unicode space (narrow, ideographic, line breaks...): the
+    # same set as regex \s, at a third of the cost.
     return " ".join(text.split())
+
+
+def join_clean(pieces: list[str]) -> str:
+    """``clean_whitespace(" ".join(pieces))``, for the text nodes of an element.
+
+    Text nodes are mostly clean inside and only carry spaces at their edges (which the join
+    doubles): then trimming each and joining the non-empty ones is the same text, at a third
+    of the cost. A space is a starter no canonical composition begins with, so NFC of the
+    whole equals the pieces' NFC joined by spaces: one check at the end does.
+    """
+    if all(piece.isprintable() and "  " not in piece for piece in pieces):
+        text = " ".join(trimmed for piece in pieces if (trimmed := piece.strip(" ")))
+        return nfc(text)
+    return clean_whitespace(" ".join(pieces))
 
 
 def _move_tone(match: re.Match[str]) -> str:
@@ -42,6 +76,9 @@ def old_style_tones(text: str) -> str:
 
     Only open syllables ending in oa/oe/uy change; "quý", "hoàng", "thuyền" keep their form.
     """
+    text = nfc(text)
+    if not _NEW_STYLE_CANDIDATE.search(text):
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     # In NFD a vowel with a hat or horn carries that mark before the tone; the pairs here
     # are plain letters followed directly by a tone mark, which is what the pattern sees.

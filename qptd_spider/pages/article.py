@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
@@ -22,14 +22,23 @@ from ..normalize.dates import PublishedDate, first_plausible_date
 from ..normalize.signature import split_signature
 from ..normalize.text import clean_whitespace, split_dateline
 from ..parser_version import parser_version
-from ..urls import absolute_links, category_path_of
-from .common import says_not_found
-from .compiled_css import first_string, select, strings, text_of, texts
+from ..urls import absolute_links, category_path_of, join_url, origin_of
+from .common import drop_tree, parse_html, says_not_found, selector_of
+from .compiled_css import (
+    first_string,
+    first_with,
+    select,
+    strings,
+    text_of,
+    texts,
+    with_tag_or_class,
+    xpath,
+)
 
 _ARTICLE_ID = re.compile(r"(?:printArticle|readArticle)\(\s*['\"]([0-9a-f]{24})['\"]")
 # Where the id is (the print and read buttons' handlers, docs/PORTAL.md): searching those
 # few strings, not the whole serialized article, is ~20x faster.
-_ARTICLE_ID_CARRIERS = etree.XPath(
+_ARTICLE_ID_CARRIERS = xpath(
     "(.//@onclick|.//@href)[contains(., 'rintArticle(') or contains(., 'eadArticle(')]"
 )
 # Uploads sit in a folder per day: /upload/{site}/{YYYYMMDD}/{name}.jpg.
@@ -40,8 +49,8 @@ _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", 
 _WRAPPER_TAGS = frozenset({"div", "ul", "ol", "section"})
 # A wrapper is entered when it holds any of these (else it is one block).
 _NESTED_BLOCK_TAGS = _BLOCK_TAGS | {"div", "ul", "ol"}
-_FIGURES = etree.XPath(".//figure | .//table")
-_TEXT_OUTSIDE_FIGURES = etree.XPath(".//text()[not(ancestor::figure) and not(ancestor::table)]")
+_FIGURES = xpath(".//figure | .//table")
+_TEXT_OUTSIDE_FIGURES = xpath(".//text()[not(ancestor::figure) and not(ancestor::table)]")
 _CAPTION_MAX_CHARS = 400
 
 
@@ -81,7 +90,7 @@ class ArticlePage:
     TITLE_FALLBACKS = ("h1.title-detail", "h1[itemprop=headline]")
     OG_TITLE = "meta[property='og:title']::attr(content)"
     LEAD = "div.brief"
-    BODY = "[itemprop=articleBody]"
+    BODY = ("itemprop", "articleBody")  # [itemprop=articleBody]
     DATE_META = "meta[itemprop=datePublished]::attr(content)"
     DATE_HEADER = "header span.post-date"
     DATE_OG_META = "meta[property='article:published_time']::attr(content)"
@@ -90,25 +99,34 @@ class ArticlePage:
     KEYWORDS = "meta[name=keywords]::attr(content)"
     AUTHOR_BOX = "div.author"
     RATING = "div.rating"
-    RELATED_LINKS = etree.XPath(
+    RELATED_LINKS = xpath(
         "//div[contains(@class,'panel')]"
         "[.//*[contains(@class,'panel-title')][normalize-space()='Tin liên quan' "
         "or normalize-space()='Bài viết khác' or normalize-space()='Tin khác']]//a/@href"
     )
-    NOISE = (
-        "style, script, noscript, audio, div[id^=audio], .social-connect, .block_share, "
-        ".rating, .network-share"
-    )
+    # Inside the body, what no reader reads: code, the read-aloud player (div#audio17),
+    # sharing and rating widgets. CSS: style, script, noscript, audio, [id^=audio], .rating...
+    NOISE_TAGS = frozenset({"style", "script", "noscript", "audio"})
+    NOISE_CLASSES = frozenset({"social-connect", "block_share", "rating", "network-share"})
+    NOISE_ID_PREFIXES = ("audio",)
 
     def __init__(self, html: str, url: str, hint: ListingHint | None = None):
         self.url = url
         self.html = html
-        self.selector = Selector(text=html, type="html")
-        self.document: etree._Element = self.selector.root
+        self.document: etree._Element = parse_html(html)
         self.hint = hint or ListingHint()
         roots = select(self.document, self.ROOT)
         # The article root, or None on pages that are not articles.
         self.root: etree._Element | None = roots[0] if roots else None
+
+    @cached_property
+    def selector(self) -> Selector:
+        """The page as a parsel selector (what ``scrapy shell`` gives), built on demand."""
+        return selector_of(self.document)
+
+    @cached_property
+    def _origin(self) -> str:
+        return origin_of(self.url)
 
     # -- page kind -------------------------------------------------------------------------
 
@@ -140,6 +158,11 @@ class ArticlePage:
     # -- fields ----------------------------------------------------------------------------
 
     def title(self) -> str | None:
+        return self._title
+
+    @cached_property
+    def _title(self) -> str | None:
+        # Read once: ``is_article`` asks for it, and then ``to_item``.
         for css in (self.TITLE, *self.TITLE_FALLBACKS):
             text = text_of(select(self.root, css))
             if text:
@@ -152,7 +175,7 @@ class ArticlePage:
     def lead_raw(self) -> str | None:
         # The lead div sometimes carries .content-detail too; never take the body by mistake.
         for node in select(self.root, self.LEAD):
-            if node.get("itemprop") == "articleBody":
+            if node.get(self.BODY[0]) == self.BODY[1]:
                 continue
             text = text_of([node])
             if text:
@@ -190,7 +213,8 @@ class ArticlePage:
         return first_plausible_date(self.date_candidates(), not_after)
 
     def _upload_day(self) -> str | None:
-        for img in select(self.root, f"{self.BODY} img"):
+        body = first_with(self.root, *self.BODY)
+        for img in body.iter("img") if body is not None else ():
             for name, src in img.items():
                 if name in ("data-original", "src") and (match := _UPLOAD_DAY.search(src)):
                     return match.group(1)
@@ -296,14 +320,16 @@ class ArticlePage:
     # -- helpers ---------------------------------------------------------------------------
 
     def _body_blocks(self) -> list[_BodyBlock]:
-        body = select(self.root, self.BODY)
-        if not body:
+        body = first_with(self.root, *self.BODY)
+        if body is None:
             return []
-        for noise in select(body[0], self.NOISE):
+        for noise in with_tag_or_class(
+            body, self.NOISE_TAGS, self.NOISE_CLASSES, self.NOISE_ID_PREFIXES
+        ):
             # drop_tree keeps the text that follows the dropped element.
-            noise.drop_tree()
+            drop_tree(noise)
         blocks: list[_BodyBlock] = []
-        self._collect_blocks(body[0], blocks)
+        self._collect_blocks(body, blocks)
         return blocks
 
     def _collect_blocks(self, element: Any, out: list[_BodyBlock]) -> None:
@@ -332,7 +358,7 @@ class ArticlePage:
             if not src or _PLACEHOLDER_IMAGE.search(src):
                 src = img.get("src", "")
             if src and not _PLACEHOLDER_IMAGE.search(src):
-                srcs.append(urljoin(self.url, src.strip()))
+                srcs.append(join_url(self._origin, self.url, src.strip()))
         text = text_of([element])
         if not srcs:
             caption_like = (

@@ -13,23 +13,31 @@ from functools import cache
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from ..normalize.text import clean_whitespace
+from ..normalize.text import join_clean
 
 _TRANSLATOR = HTMLTranslator()
+
+
+def xpath(expression: str, smart_strings: bool = True) -> etree.XPath:
+    """An XPath object without lxml's EXSLT regular-expression functions: no selector here
+    uses them, and registering them costs every evaluation about half its fixed cost."""
+    return etree.XPath(expression, regexp=False, smart_strings=smart_strings)
+
+
 # Plain strings: lxml's "smart" ones carry a link to their element, for nothing here.
-_TEXT = etree.XPath(".//text()", smart_strings=False)
+_TEXT = xpath(".//text()", smart_strings=False)
 
 
 @cache
 def compiled(css: str) -> etree.XPath:
     """``css`` as a reusable XPath object (``a, b`` selectors become a union)."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css))
+    return xpath(_TRANSLATOR.css_to_xpath(css))
 
 
 @cache
-def compiled_xpath(xpath: str) -> etree.XPath:
+def compiled_xpath(expression: str) -> etree.XPath:
     """An XPath expression compiled once."""
-    return etree.XPath(xpath)
+    return xpath(expression)
 
 
 def select(element: etree._Element | None, css: str) -> list[etree._Element]:
@@ -61,4 +69,42 @@ def texts(elements: Iterable[etree._Element]) -> list[str]:
 
 def text_of(elements: Iterable[etree._Element]) -> str:
     """The visible text of ``elements``, whitespace cleaned."""
-    return clean_whitespace(" ".join(t for element in elements for t in _TEXT(element)))
+    return join_clean([t for element in elements for t in _TEXT(element)])
+
+
+# -- matching without XPath ------------------------------------------------------------------
+# An XPath attribute test costs libxml2 about 0.4 µs for every element it visits, even one
+# without the attribute; tag tests are cheap. The two matches below run on every page, over
+# many elements, and test attributes of any tag: a walk with lxml's iterator is 2-3x cheaper.
+
+
+def first_with(element: etree._Element | None, attribute: str, value: str) -> etree._Element | None:
+    """The first element within ``element`` (itself included) whose ``attribute`` is
+    ``value``: CSS ``[attribute=value]``, first match in document order."""
+    if element is None:
+        return None
+    for candidate in element.iter(etree.Element):
+        if candidate.get(attribute) == value:
+            return candidate
+    return None
+
+
+def with_tag_or_class(
+    element: etree._Element,
+    tags: frozenset[str],
+    classes: frozenset[str],
+    id_prefixes: tuple[str, ...] = (),
+) -> list[etree._Element]:
+    """Elements within ``element`` (itself included), in document order, that have one of
+    ``tags``, one of ``classes`` among their class tokens, or an id starting with one of
+    ``id_prefixes``: CSS ``tag, .class, [id^=prefix]``."""
+
+    def matches(candidate: etree._Element) -> bool:
+        if candidate.tag in tags:
+            return True
+        names = candidate.get("class")
+        if names and not classes.isdisjoint(names.split()):
+            return True
+        return bool(id_prefixes) and (candidate.get("id") or "").startswith(id_prefixes)
+
+    return [candidate for candidate in element.iter(etree.Element) if matches(candidate)]

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from lxml import etree
-from parsel import Selector
 
 from ..normalize.text import clean_whitespace
 from ..urls import absolute_links
-from .common import says_not_found
+from .common import parse_html, says_not_found, selector_of
 from .compiled_css import compiled_xpath, first_string, select, strings, text_of
 
 _SCRIPT_NUMBER = {
@@ -82,8 +81,8 @@ class ListingPage:
 
     def __init__(self, html: str, url: str):
         self.url = url
-        self.selector = Selector(text=html, type="html")
-        self.document: etree._Element = self.selector.root
+        self.document: etree._Element = parse_html(html)
+        self.selector = selector_of(self.document)
         self.sections: list[etree._Element] = compiled_xpath(self.SECTION)(self.document)
 
     def is_soft_404(self) -> bool:
