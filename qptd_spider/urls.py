@@ -31,7 +31,7 @@ _DUPLICATE_SLASHES = re.compile(r"/{2,}")
 # A URL that percent-encoding and w3lib's canonical form leave as it is: an http(s) host,
 # path segments of unreserved characters that are no dot segments, no query, no fragment.
 _PLAIN_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?P<path>(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)*)\Z"
+    r"https?://(?P<host>[A-Za-z0-9.-]+(?::[0-9]+)?)(?P<path>(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)*)\Z"
 )
 # Paths of the CMS that are not content (assets, uploads, the replica's own endpoints).
 _NON_CONTENT_PREFIXES = ("/upload/", "/images/", "/i/", "/app/", "/__truth__")
@@ -119,7 +119,9 @@ class PortalUrls:
 
     def is_portal(self, url: str) -> bool:
         """True when ``url`` points at the portal (any alias) or the crawl target."""
-        return _bare_host(urlsplit(url).netloc) in self.allowed_hosts
+        plain = _PLAIN_URL.match(url)
+        host = plain.group("host") if plain else urlsplit(url).netloc
+        return _bare_host(host) in self.allowed_hosts
 
     def normalized_path(self, url: str) -> tuple[str, str]:
         """(path, query) of ``url`` with duplicate slashes, trailing slash and tracking removed."""

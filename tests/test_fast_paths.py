@@ -124,6 +124,14 @@ def test_canonical_paths_equal_w3lib_canonical_form(url: str) -> None:
 
 
 @EXAMPLES
+@given(st.one_of(URLS, st.text(max_size=40)))
+def test_portal_hosts_are_read_as_urlsplit_reads_them(url: str) -> None:
+    urls = PortalUrls("http://127.0.0.1:8000")
+    netloc = urlsplit(url).netloc.rsplit("@", 1)[-1].lower().removeprefix("www.")
+    assert urls.is_portal(url) == (netloc in urls.allowed_hosts)
+
+
+@EXAMPLES
 @given(URLS)
 def test_image_urls_are_percent_encoded_as_w3lib_does(url: str) -> None:
     class Item:

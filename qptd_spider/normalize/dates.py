@@ -23,6 +23,7 @@ _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # The day folder of an upload path, /upload/2001606/20181120/...: YYYYMMDD alone.
 _COMPACT_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 # A 2-digit year is read as 20YY: the portal started in the 2000s.
+_WITH_SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 _CENTURY = 2000
 
 
@@ -52,7 +53,7 @@ def _parse_iso(text: str) -> ParsedDate | None:
         # The CMS writes local time; a missing offset means Vietnam's.
         parsed = parsed.replace(tzinfo=VIETNAM)
     time_part = text.split("T", 1)[1] if "T" in text else text.split(" ", 1)[1]
-    precision = "second" if re.match(r"^\d{1,2}:\d{2}:\d{2}", time_part) else "minute"
+    precision = "second" if _WITH_SECONDS.match(time_part) else "minute"
     return ParsedDate(parsed.astimezone(VIETNAM), precision)
 
 

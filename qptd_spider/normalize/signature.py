@@ -703,8 +703,11 @@ def _add_segment(
     asm.unplaced(segment)
 
 
+_ENDS_WITH_INITIAL = re.compile(rf"(?:^|[\s.]){_INITIAL}$")
+
+
 def _ends_with_initial(text: str) -> bool:
-    return bool(re.search(rf"(?:^|[\s.]){_INITIAL}$", text))
+    return bool(_ENDS_WITH_INITIAL.search(text))
 
 
 @lru_cache(maxsize=_MEMO_SIZE)
@@ -773,6 +776,10 @@ def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str],
 # -- lines ---------------------------------------------------------------------------------------
 
 
+# "()" left by a time stamp taken out; "./." that ends a text.
+_EMPTY_BRACKETS_OR_END_MARK = re.compile(r"\(\s*\)|\./\.\s*$")
+
+
 @lru_cache(maxsize=_MEMO_SIZE)
 def _clean_line(line: str) -> str:
     """A line without its time stamps and layout junk ("| 18/12/2016 06:44"); URLs kept
@@ -780,12 +787,13 @@ def _clean_line(line: str) -> str:
     urls = _URL.findall(line)
     line = _URL.sub("\x00", line)
     line = _TIMESTAMP.sub(" ", line)
-    line = re.sub(r"\(\s*\)|\./\.\s*$", " ", line)  # "()" left by a stamp; "./." ends a text
+    line = _EMPTY_BRACKETS_OR_END_MARK.sub(" ", line)
     for url in urls:
         line = line.replace("\x00", url, 1)
     return clean_whitespace(line).strip(_EDGE_JUNK)
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _credit_part(line: str) -> str:
     """The credit of a line that starts with something else: a caption or the last sentence
     of the body before it ("... tham gia hội trại. Kim Nga", "Đại úy X. Ảnh: HỒNG SƠN")."""

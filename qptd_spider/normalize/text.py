@@ -54,14 +54,21 @@ def join_clean(pieces: list[str]) -> str:
     """``clean_whitespace(" ".join(pieces))``, for the text nodes of an element.
 
     Text nodes are mostly clean inside and only carry spaces at their edges (which the join
-    doubles): then trimming each and joining the non-empty ones is the same text, at a third
-    of the cost. A space is a starter no canonical composition begins with, so NFC of the
-    whole equals the pieces' NFC joined by spaces: one check at the end does.
+    doubles): trimming each and joining the non-empty ones gives the same text at a third of
+    the cost, and only a node with other white space or zero-width characters is cleaned
+    word by word. A space is a starter no canonical composition begins with, so NFC of the
+    whole equals its pieces' NFC joined by spaces.
     """
     if all(piece.isprintable() and "  " not in piece for piece in pieces):
-        text = " ".join(trimmed for piece in pieces if (trimmed := piece.strip(" ")))
-        return nfc(text)
-    return clean_whitespace(" ".join(pieces))
+        return nfc(" ".join(trimmed for piece in pieces if (trimmed := piece.strip(" "))))
+    cleaned = (
+        nfc(piece.strip(" "))
+        if piece.isprintable() and "  " not in piece
+        # Cleaned alone: what the join would do to it, spaces around it being separators.
+        else clean_whitespace(piece)
+        for piece in pieces
+    )
+    return " ".join(text for text in cleaned if text)
 
 
 def _move_tone(match: re.Match[str]) -> str:
@@ -127,7 +134,7 @@ _DATELINE = re.compile(r"^\s*(?P<dateline>QPTĐ|QPTD|\(?QPTĐ\)?)\s*[-–—:]\s
 
 def split_dateline(lead: str) -> tuple[str | None, str]:
     """(dateline marker, lead without it) for a lead such as ``QPTĐ-Chiều 10-12, ...``."""
-    lead = unicodedata.normalize("NFC", lead)
+    lead = nfc(lead)
     match = _DATELINE.match(lead)
     if not match:
         return None, lead

@@ -25,6 +25,7 @@ from ..parser_version import parser_version
 from ..urls import absolute_links, category_path_of, join_url, origin_of
 from .common import drop_tree, parse_html, says_not_found, selector_of
 from .compiled_css import (
+    attribute_values,
     first_string,
     first_with,
     select,
@@ -38,9 +39,7 @@ from .compiled_css import (
 _ARTICLE_ID = re.compile(r"(?:printArticle|readArticle)\(\s*['\"]([0-9a-f]{24})['\"]")
 # Where the id is (the print and read buttons' handlers, docs/PORTAL.md): searching those
 # few strings, not the whole serialized article, is ~20x faster.
-_ARTICLE_ID_CARRIERS = xpath(
-    "(.//@onclick|.//@href)[contains(., 'rintArticle(') or contains(., 'eadArticle(')]"
-)
+_ARTICLE_ID_CARRIERS = frozenset({"onclick", "href"})
 # Uploads sit in a folder per day: /upload/{site}/{YYYYMMDD}/{name}.jpg.
 _UPLOAD_DAY = re.compile(r"/upload/\d+/(\d{8})/")
 _PLACEHOLDER_IMAGE = re.compile(r"(?:blank\.gif|no-image|/i/|/images/icons?/)", re.I)
@@ -74,12 +73,21 @@ class ListingHint:
         return record or None
 
 
-@dataclass
+@dataclass(slots=True)
 class _BodyBlock:
     text: str
+    element: Any
     images: list[str] = field(default_factory=list)
-    is_caption_like: bool = False
     caption_text: str | None = None  # text that sits with the image in the same block
+
+    def is_caption_like(self) -> bool:
+        """A short text block styled as a caption (asked only of a block after an image)."""
+        return (
+            bool(self.text)
+            and not self.images
+            and len(self.text) <= _CAPTION_MAX_CHARS
+            and _looks_like_caption(self.element, self.text)
+        )
 
 
 class ArticlePage:
@@ -240,9 +248,8 @@ class ArticlePage:
     def article_id(self) -> str | None:
         if self.root is None:
             return self.hint.article_id
-        for carrier in _ARTICLE_ID_CARRIERS(self.root):
-            match = _ARTICLE_ID.search(str(carrier))
-            if match:
+        for carrier in attribute_values(self.root, _ARTICLE_ID_CARRIERS):
+            if match := _ARTICLE_ID.search(carrier):
                 return match.group(1)
         return self.hint.article_id
 
@@ -259,7 +266,7 @@ class ArticlePage:
             if block.images:
                 caption = block.caption_text
                 following = blocks[i + 1] if i + 1 < len(blocks) else None
-                if caption is None and following and following.is_caption_like:
+                if caption is None and following and following.is_caption_like():
                     caption, skip_next = following.text, True
                 images.extend({"url": src, "caption": caption} for src in block.images)
                 if block.text:
@@ -361,25 +368,20 @@ class ArticlePage:
                 srcs.append(join_url(self._origin, self.url, src.strip()))
         text = text_of([element])
         if not srcs:
-            caption_like = (
-                bool(text)
-                and len(text) <= _CAPTION_MAX_CHARS
-                and _looks_like_caption(element, text)
-            )
-            return _BodyBlock(text=text, is_caption_like=caption_like)
+            return _BodyBlock(text=text, element=element)
         tag = getattr(element, "tag", "")
         nested = _FIGURES(element)
         if tag in ("figure", "table") or not nested:
             # A caption inside the image's own block: figcaption, the table's other cell,
             # or a line beside the image in the same paragraph.
             caption = text_of(select(element, "figcaption")) or text
-            return _BodyBlock(text="", images=srcs, caption_text=caption or None)
+            return _BodyBlock(text="", element=element, images=srcs, caption_text=caption or None)
         # A paragraph left open around a figure (HTML without </p>, which the parser
         # nests): the paragraph's own text is body text, the figure's is its caption.
         own = clean_whitespace(" ".join(_TEXT_OUTSIDE_FIGURES(element)))
         figcaptions = [c for n in nested for c in select(n, "figcaption")]
         caption = text_of(figcaptions) or text_of(nested)
-        return _BodyBlock(text=own, images=srcs, caption_text=caption or None)
+        return _BodyBlock(text=own, element=element, images=srcs, caption_text=caption or None)
 
 
 def _looks_like_caption(element: Any, text: str) -> bool:
