@@ -246,7 +246,7 @@ def _print_then_merge(args: argparse.Namespace) -> None:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     """Today's parsers over archived responses: a new run, to merge like a crawl."""
-    from .reparse import reparse
+    from .offline.reparse import reparse
 
     result = reparse(_layout(args), args.sources, everything=args.all, jobs=args.jobs)
     print(
@@ -263,7 +263,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
 def cmd_renormalize(args: argparse.Namespace) -> int:
     """Today's normalizers over the stored rows: a new run, to merge like a crawl."""
-    from .renormalize import renormalize
+    from .offline.renormalize import renormalize
 
     result, runner = renormalize(_layout(args))
     changes = ", ".join(f"{k} {v}" for k, v in sorted(runner.changes.items())) or "none"

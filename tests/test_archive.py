@@ -24,8 +24,8 @@ from qptd_spider.dataset.diff import diff_versions
 from qptd_spider.dataset.versions import current_version, list_versions
 from qptd_spider.layout import ExportsLayout
 from qptd_spider.normalize import article
+from qptd_spider.offline.reparse import Reparser, reparse
 from qptd_spider.pages import ArticlePage
-from qptd_spider.reparse import Reparser, reparse
 from qptd_spider.runs import RunError, find_run, pending_runs
 from qptd_spider.warc import ReadStats, iter_archive, read_record_at, warc_files
 from tests.conftest import StartReplica, isolated_crawl_settings, latest_run_file

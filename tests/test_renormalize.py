@@ -11,7 +11,7 @@ import pytest
 from qptd_spider.cli import main as qptd
 from qptd_spider.dataset import merge_files, merge_pending, read_dataset
 from qptd_spider.layout import ExportsLayout
-from qptd_spider.renormalize import renormalize
+from qptd_spider.offline.renormalize import renormalize
 from qptd_spider.runs import RunError
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

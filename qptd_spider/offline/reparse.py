@@ -34,14 +34,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .items import item_record
-from .layout import ExportsLayout
-from .normalize.article import normalize_item
-from .offline_run import OfflineResult, OfflineRun
-from .pages import ArticlePage, ListingHint
-from .runs import RunError, check_run_id, list_runs
-from .urls import PortalUrls, canonicalize_item_urls, is_article_url
-from .warc import (
+from ..items import item_record
+from ..layout import ExportsLayout
+from ..normalize.article import normalize_item
+from ..pages import ArticlePage, ListingHint
+from ..runs import RunError, check_run_id, list_runs
+from ..urls import PortalUrls, canonicalize_item_urls, is_article_url
+from ..warc import (
     REFERS_TO_FILE,
     REFERS_TO_OFFSET,
     ReadStats,
@@ -51,6 +50,7 @@ from .warc import (
     read_record_at,
     warc_files,
 )
+from .run import OfflineResult, OfflineRun
 
 logger = logging.getLogger(__name__)
 

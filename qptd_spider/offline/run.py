@@ -12,14 +12,14 @@ from typing import Any
 
 from filelock import FileLock
 
-from . import __version__
-from .clock import new_run_id, utc_now_iso
-from .crawl.failures import FailureLog
-from .fileio import JsonLinesWriter, atomic_write_json
-from .layout import ExportsLayout, project_root
-from .parser_version import parser_version
-from .runs import RECORD_FORMAT, check_run_id, git_revision
-from .schema import validation_errors
+from .. import __version__
+from ..clock import new_run_id, utc_now_iso
+from ..crawl.failures import FailureLog
+from ..fileio import JsonLinesWriter, atomic_write_json
+from ..layout import ExportsLayout, project_root
+from ..parser_version import parser_version
+from ..runs import RECORD_FORMAT, check_run_id, git_revision
+from ..schema import validation_errors
 
 
 @dataclass

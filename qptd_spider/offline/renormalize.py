@@ -18,14 +18,14 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .dataset.merge import BOOKKEEPING
-from .dataset.versions import current_version, version_files
-from .layout import ExportsLayout
-from .normalize.article import NORMALIZERS
-from .offline_run import OfflineResult, OfflineRun
-from .parser_version import parser_version
-from .runs import RunError
-from .schema import from_arrow_row
+from ..dataset.merge import BOOKKEEPING
+from ..dataset.versions import current_version, version_files
+from ..layout import ExportsLayout
+from ..normalize.article import NORMALIZERS
+from ..parser_version import parser_version
+from ..runs import RunError
+from ..schema import from_arrow_row
+from .run import OfflineResult, OfflineRun
 
 
 class Renormalizer(OfflineRun):
