@@ -205,13 +205,8 @@ class Signature:
 # -- words ---------------------------------------------------------------------------------------
 
 
-def _is_upper(word: str) -> bool:
-    """Every letter in capitals (and one at least): ``str.isupper``, for Vietnamese too."""
-    return word.isupper()
-
-
 def _is_title_word(word: str) -> bool:
-    return word[:1].isupper() and (len(word) == 1 or not _is_upper(word[1:]) or len(word) == 2)
+    return word[:1].isupper() and (len(word) == 1 or not word[1:].isupper() or len(word) == 2)
 
 
 def _name_words(text: str) -> list[tuple[str, str]] | None:
@@ -266,13 +261,14 @@ def _is_person_name(text: str) -> bool:
             and (rests[0].isupper())
         )
     if rests:
-        upper = [_is_upper(r) and len(r) > 1 for r in rests]
+        # str.isupper: every cased letter in capitals, one at least (Vietnamese letters too).
+        upper = [r.isupper() and len(r) > 1 for r in rests]
         titled = [_is_title_word(r) for r in rests]
         # One writing for the whole name: all in capitals, or all capitalized.
         if not (all(u or len(r) == 1 for u, r in zip(upper, rests, strict=True)) or all(titled)):
             return False
     # A single word is a name only in capitals ("BĂNG"): capitalized, it is any word.
-    if len(parsed) == 1 and not parsed[0][0] and (not _is_upper(rests[0]) or len(rests[0]) < 2):
+    if len(parsed) == 1 and not parsed[0][0] and (not rests[0].isupper() or len(rests[0]) < 2):
         return False
     words = text.split()
     if vocab.NOT_A_NAME_SET.prefix(text) or _starts_with_head(text, words):

@@ -31,6 +31,12 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+def _clean_inside(text: str) -> bool:
+    """No white space but single ASCII spaces, no zero-width character (edges aside): Python
+    calls every other white space, and every zero-width character, non-printable."""
+    return text.isprintable() and "  " not in text
+
+
 def clean_whitespace(text: str) -> str:
     """NFC, zero-width characters removed, every run of white space made one space, trimmed."""
     text = nfc(text)
@@ -40,10 +46,9 @@ def clean_whitespace(text: str) -> str:
         # The non-breaking space is the one the CMS editor leaves most; replacing it is far
         # cheaper than splitting the text into words.
         text = text.replace("\xa0", " ")
-    # Python calls every white space but the ASCII space (and every zero-width character)
-    # non-printable: printable text with no double space only needs trimming. Most text is
-    # (the page parser cleaned it; normalizers and re-parses see it again).
-    if text.isprintable() and "  " not in text:
+    # Text clean inside only needs trimming. Most text is (the page parser cleaned it;
+    # normalizers and re-parses see it again).
+    if _clean_inside(text):
         return text.strip(" ")
     # str.split() splits on every Unicode space (narrow, ideographic, line breaks...): the
     # same set as regex \s, at a third of the cost.
@@ -59,11 +64,11 @@ def join_clean(pieces: list[str]) -> str:
     word by word. A space is a starter no canonical composition begins with, so NFC of the
     whole equals its pieces' NFC joined by spaces.
     """
-    if all(piece.isprintable() and "  " not in piece for piece in pieces):
+    if all(_clean_inside(piece) for piece in pieces):
         return nfc(" ".join(trimmed for piece in pieces if (trimmed := piece.strip(" "))))
     cleaned = (
         nfc(piece.strip(" "))
-        if piece.isprintable() and "  " not in piece
+        if _clean_inside(piece)
         # Cleaned alone: what the join would do to it, spaces around it being separators.
         else clean_whitespace(piece)
         for piece in pieces
@@ -104,10 +109,6 @@ def clean_metadata(text: str | None) -> str | None:
 _NAME_WORD = re.compile(rf"^(?P<initials>(?:{INITIAL_PATTERN})*)(?P<rest>.*)$")
 
 
-def _is_upper_word(word: str) -> bool:
-    return word.isupper()
-
-
 def name_case(name: str) -> str:
     """Vietnamese capitalization for the words of a name written in capitals.
 
@@ -122,7 +123,7 @@ def name_case(name: str) -> str:
         assert m is not None  # the pattern matches every string
         initials, rest = m.group("initials"), m.group("rest")
         letters = "".join(c for c in rest if c.isalpha())
-        if len(letters) > 1 and _is_upper_word(rest) and is_vietnamese_syllable(letters):
+        if len(letters) > 1 and rest.isupper() and is_vietnamese_syllable(letters):
             rest = rest[:1].upper() + rest[1:].lower()
         out.append(initials + rest)
     return " ".join(out)

@@ -398,8 +398,6 @@ def fold(text: str) -> str:
 class PhraseSet:
     """Phrases looked up by the start of a text, whole words only, longest first."""
 
-    _CACHE_SIZE = 8192  # texts asked about: a signature's segments, asked of many sets
-
     def __init__(self, phrases: tuple[str, ...] | frozenset[str] | list[str]):
         self.by_key: dict[str, str] = {}
         for phrase in phrases:
@@ -411,27 +409,23 @@ class PhraseSet:
             self.by_first.setdefault(words[0], []).append((len(words), key, phrase))
         for candidates in self.by_first.values():
             candidates.sort(reverse=True)
-        self._prefixes: dict[str, str | None] = {}
+        # The texts asked about are a signature's segments, asked of many sets: each set
+        # remembers its answers, bounded.
+        self._prefix = lru_cache(maxsize=8192)(self._prefix_uncached)
 
     def __contains__(self, text: object) -> bool:
         return isinstance(text, str) and fold(text) in self.by_key
 
     def prefix(self, text: str) -> str | None:
         """The longest phrase ``text`` starts with, as whole words (as written in the set)."""
-        try:
-            return self._prefixes[text]
-        except KeyError:
-            pass
-        found = None
+        return self._prefix(text)
+
+    def _prefix_uncached(self, text: str) -> str | None:
         words = fold(text).split()
         for n, key, phrase in self.by_first.get(words[0], ()) if words else ():
             if n <= len(words) and " ".join(words[:n]) == key:
-                found = phrase
-                break
-        if len(self._prefixes) >= self._CACHE_SIZE:
-            self._prefixes.clear()
-        self._prefixes[text] = found
-        return found
+                return phrase
+        return None
 
 
 SURNAME_SET = PhraseSet(SURNAMES)
