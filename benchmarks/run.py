@@ -366,6 +366,7 @@ def bench_long_merge(articles: int = 100_000, body_copies: int = 3) -> dict[str,
             for k in range(articles):
                 row = dict(rows[k % len(rows)])
                 row["url"] = row["url"].replace(".html", f"-{k}.html")
+                row["article_id"] = f"{k:024x}"  # one article per row, not copies of 300
                 row["body"] = "\n\n".join([row["body"]] * body_copies)
                 row["published_at"] = f"{2010 + k % 16}-{1 + k % 12:02d}-15T08:00:00+07:00"
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from parsel import Selector
@@ -9,7 +10,7 @@ from parsel import Selector
 from .items import item_record
 from .normalize.article import normalize_item
 from .pages import ArticlePage
-from .urls import PortalUrls, canonicalize_item_urls
+from .urls import PortalUrls, canonicalize_item_urls, origin_of
 
 
 def canonical_url_of(html: str) -> str | None:
@@ -18,8 +19,22 @@ def canonical_url_of(html: str) -> str | None:
     return href.strip() if href and href.strip().startswith(("http://", "https://")) else None
 
 
-# One mapper for every page: its caches of canonical URLs then serve them all.
+# One mapper for the portal's pages: its caches of canonical URLs then serve them all.
 _LIVE = PortalUrls()
+
+
+@lru_cache(maxsize=64)
+def _urls_for(origin: str) -> PortalUrls:
+    return PortalUrls(origin)
+
+
+def urls_of_page(url: str) -> PortalUrls:
+    """The portal's URL mapper for a page of the portal (any of its hosts); for a page of
+    another site (a sister site on the same CMS, a mirror), that site's own: its URLs keep
+    their host."""
+    if _LIVE.is_portal(url) or not origin_of(url):
+        return _LIVE
+    return _urls_for(origin_of(url))
 
 
 def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:
@@ -28,5 +43,5 @@ def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:
     if not page.is_article():
         return None
     item = page.to_item(crawled_at=crawled_at)
-    canonicalize_item_urls(item, _LIVE)
+    canonicalize_item_urls(item, urls_of_page(url))
     return dict(normalize_item(item_record(item)))

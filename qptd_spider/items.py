@@ -39,10 +39,15 @@ class ArticleItem:
     published_at_raw: str | None = None
     published_at_precision: str | None = None
     published_at_source: str | None = None
+    published_at_displayed: str | None = None
+    published_at_displayed_raw: str | None = None
+    published_at_machine: str | None = None
+    published_at_machine_raw: str | None = None
     published_date: str | None = None
     published_year: int | None = None
     category: list[str] = field(default_factory=list)
     category_path: str = ""
+    other_urls: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     signature_raw: str | None = None

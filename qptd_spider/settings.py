@@ -110,6 +110,7 @@ ITEM_PIPELINES = {
     "qptd_spider.crawl.pipelines.ContentHashPipeline": 800,
     "qptd_spider.crawl.pipelines.ValidationPipeline": 900,
     "qptd_spider.crawl.pipelines.JournalPipeline": 920,
+    "qptd_spider.crawl.pipelines.SameArticlePipeline": 940,
     "qptd_spider.crawl.pipelines.FillRatePipeline": 950,
 }
 EXTENSIONS = {

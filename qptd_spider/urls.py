@@ -1,9 +1,11 @@
 """URLs of the portal: host aliases, canonical form, and what kind of page a URL is.
 
 The portal answers on several host names (quocphongthudo.vn, quocphongthudo.com.vn,
-qptd.com.vn, each with or without www.) and list pages add a tracking ``categoryId`` query.
-All of them are one site: the canonical form maps every alias to one host, so an article
-listed under two categories, or linked through two hosts, is one article.
+qptd.com.vn, qptd.vn, each with or without www.) and list pages add tracking queries
+(``categoryId``, ``utm_*``, ``fbclid``...). All of them are one site: the canonical form maps
+every alias to one host, and an article of the CMS is its path (its canonical URL has no
+query at all), so an article listed under two categories, linked through two hosts or with
+any query string, is one article.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 DEFAULT_BASE_URL = "https://quocphongthudo.vn"
-PORTAL_HOSTS = frozenset({"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn"})
+PORTAL_HOSTS = frozenset(
+    {"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn", "qptd.vn"}
+)
 # Query keys that only track where a link was clicked; they never change the page.
 TRACKING_QUERY_KEYS = ("categoryId", "utm_source", "utm_medium", "utm_campaign", "fbclid")
 
@@ -33,8 +37,22 @@ _DUPLICATE_SLASHES = re.compile(r"/{2,}")
 _PLAIN_URL = re.compile(
     r"https?://(?P<host>[A-Za-z0-9.-]+(?::[0-9]+)?)(?P<path>(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)*)\Z"
 )
-# Paths of the CMS that are not content (assets, uploads, the replica's own endpoints).
-_NON_CONTENT_PREFIXES = ("/upload/", "/images/", "/i/", "/app/", "/__truth__")
+# Paths of the CMS that are not content: assets, uploads, thumbnails, its system pages
+# (/page/sitemap, /page/404, /page/AccountLink/...), the replica's own endpoints.
+_NON_CONTENT_PREFIXES = (
+    "/upload/",
+    "/images/",
+    "/i/",
+    "/app/",
+    "/common/",
+    "/3rdparty/",
+    "/publish/",
+    "/page/",
+    "/__truth__",
+)
+# The CMS's HTML sitemap (a tree of every category) and the page a missing one leads to.
+SITEMAP_PAGE = "/page/sitemap"
+SOFT_404_PATH = "/page/404"
 # Every page repeats the same menu, breadcrumb and related links: normalizing each link
 # once saves most of a crawl's URL work. Bounded, so memory stays flat on any portal size.
 URL_CACHE_SIZE = 4096
@@ -79,7 +97,11 @@ class PortalUrls:
         self._target_host = _bare_host(parts.netloc)
         canonical = urlsplit((canonical_base or self.base_url).rstrip("/"))
         self.canonical_base = urlunsplit((canonical.scheme, canonical.netloc.lower(), "", "", ""))
-        self.allowed_hosts = frozenset(PORTAL_HOSTS | {self._target_host})
+        # A target that copies another site (a mirror, stored pages) links that site's host
+        # too: its links are the target's.
+        self.allowed_hosts = frozenset(
+            PORTAL_HOSTS | {self._target_host, _bare_host(canonical.netloc)}
+        )
         self.is_live = self._target_host in PORTAL_HOSTS
         # Hosts a request may go to (redirects too).
         self.fetch_hosts = PORTAL_HOSTS if self.is_live else frozenset({self._target_host})
@@ -124,7 +146,9 @@ class PortalUrls:
         return _bare_host(host) in self.allowed_hosts
 
     def normalized_path(self, url: str) -> tuple[str, str]:
-        """(path, query) of ``url`` with duplicate slashes, trailing slash and tracking removed."""
+        """(path, query) of ``url`` with duplicate slashes, trailing slash and tracking
+        removed; an article's query is removed whole (the CMS serves an article by its path,
+        whatever follows: ``a.html?x=0`` is ``a.html``)."""
         if plain := _PLAIN_URL.match(url):
             # Nothing for w3lib to encode, sort or drop (the portal's article and image URLs).
             path, query = plain.group("path") or "/", ""
@@ -135,6 +159,8 @@ class PortalUrls:
         path = _DUPLICATE_SLASHES.sub("/", path)
         if len(path) > 1:
             path = path.rstrip("/")
+        if query and _ARTICLE_PATH.match(path):
+            query = ""
         return path, query
 
     def to_fetch(self, url: str, base: str | None = None) -> str | None:
@@ -164,6 +190,7 @@ class PortalUrls:
 def canonicalize_item_urls(item: Any, urls: PortalUrls) -> None:
     """Article and portal image URLs on the canonical host; every URL percent-encoded."""
     item.url = urls.canonical(item.url)
+    item.other_urls = [urls.canonical(u) for u in item.other_urls]
     for image in item.images:
         src = image["url"] if _PLAIN_URL.match(image["url"]) else safe_url_string(image["url"])
         image["url"] = urls.canonical(src) if urls.is_portal(src) else src
@@ -206,6 +233,11 @@ def absolute_links(page_url: str, hrefs: Iterable[str]) -> list[str]:
 def path_of(url: str) -> str:
     """The path of ``url`` (``/`` for the root)."""
     return urlsplit(url).path or "/"
+
+
+def is_soft_404_url(url: str) -> bool:
+    """The CMS's "not found" page (a redirect lands there, and it answers 200)."""
+    return path_of(url).rstrip("/").lower() == SOFT_404_PATH
 
 
 def is_article_url(url: str) -> bool:

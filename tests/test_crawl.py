@@ -20,7 +20,6 @@ from tests.conftest import StartReplica, isolated_crawl_settings
 pytestmark = pytest.mark.integration
 
 FIELDS_EXACT = (
-    "url",
     "article_id",
     "title",
     "lead",
@@ -69,14 +68,27 @@ def crawl(
 
 
 def truth_by_path(server: ReplicaServer) -> dict[str, dict[str, Any]]:
+    """Each article's truth under every path it is served under (its own, and a second
+    category path some articles have: the same article)."""
     portal = server.portal
-    return {portal.path_of(i): portal.truth(i) for i in range(portal.n_articles)}
+    truth = {}
+    for i in range(portal.n_articles):
+        expected = portal.truth(i)
+        for url in (expected["url"], *expected["other_urls"]):
+            truth[urlsplit(url).path] = expected
+    return truth
 
 
 def assert_every_article_once(rows: list[dict[str, Any]], truth: dict[str, dict[str, Any]]) -> None:
-    paths = Counter(urlsplit(r["url"]).path for r in rows)
-    assert [p for p, n in paths.items() if n > 1] == []
-    assert set(paths) == set(truth)
+    """Every article exactly once, under one of its paths, its other paths never a row."""
+    ids = Counter(truth[urlsplit(r["url"]).path]["article_id"] for r in rows)
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert set(ids) == {t["article_id"] for t in truth.values()}
+    for row in rows:
+        expected = truth[urlsplit(row["url"]).path]
+        every = {expected["url"], *expected["other_urls"]}
+        assert row["url"] in every
+        assert set(row["other_urls"]) <= every - {row["url"]}
 
 
 def test_default_replica_every_article_exactly_once_and_right(
@@ -88,7 +100,9 @@ def test_default_replica_every_article_exactly_once_and_right(
     assert_every_article_once(rows, truth)
     wrong = []
     for row in rows:
-        expected = truth[urlsplit(row["url"]).path]
+        path = urlsplit(row["url"]).path
+        # Under its second path an article's category path is that path's.
+        expected = {**truth[path], "category_path": path.rsplit("/", 1)[0].strip("/")}
         wrong += [(row["url"], f) for f in FIELDS_EXACT if row[f] != expected[f]]
         if expected["published_at"] is not None:
             got = row["published_at"].isoformat()
@@ -131,20 +145,24 @@ def test_spider_arguments_limit_the_crawl(start_replica: StartReplica, tmp_path:
     server = start_replica(150)
     rows, _ = crawl(server, tmp_path, max_articles="7")
     assert len(rows) == 7
-    rows, _ = crawl(server, tmp_path, categories="quoc-te,the-thao/quoc-te")
+    wanted = ("quoc-te", "the-thao/quoc-te")
+    rows, _ = crawl(server, tmp_path, categories=",".join(wanted))
     truth = truth_by_path(server)
-    expected = {
-        p for p, t in truth.items() if t["category_path"] in ("quoc-te", "the-thao/quoc-te")
-    }
-    assert {urlsplit(r["url"]).path for r in rows} == expected
+    # Every article of those categories; nothing but pages under their paths (an article
+    # of another category that the portal also serves under one of them counts as theirs).
+    expected = {t["article_id"] for t in truth.values() if t["category_path"] in wanted}
+    paths = [urlsplit(r["url"]).path for r in rows]
+    assert expected <= {truth[p]["article_id"] for p in paths}
+    assert all(p.rsplit("/", 1)[0].strip("/") in wanted for p in paths)
     since = "2025-10-01"
     rows, stats = crawl(server, tmp_path, since=since)
-    expected = {p for p, t in truth.items() if t["published_at_listing"][:10] >= since}
-    got = {urlsplit(r["url"]).path for r in rows}
+    expected = {t["article_id"] for t in truth.values() if t["published_at_listing"][:10] >= since}
+    got = {truth[urlsplit(r["url"]).path]["article_id"] for r in rows}
     assert expected <= got
     # Older articles reached through related links are kept only when their page shows no
     # date at all: nothing proves them old, and losing them would be worse.
-    assert {truth[p]["date_form"] for p in got - expected} <= {"none_visible"}
+    by_id = {t["article_id"]: t for t in truth.values()}
+    assert {by_id[i]["date_form"] for i in got - expected} <= {"none_visible"}
     assert stats["qptd/pagination/stop/since"] >= 1
     assert stats["qptd/articles/skipped_before_since"] >= 1
 

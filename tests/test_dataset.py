@@ -240,6 +240,7 @@ def test_unchanged_years_are_shared_not_copied(tmp_path: Path) -> None:
     rows = items()
     old = copy.deepcopy(rows[0])
     old["url"] = "https://quocphongthudo.vn/quoc-te/cu.html"
+    old["article_id"] = "0" * 24  # another article (the same id would be the same one)
     old["published_at"] = "2015-05-05T05:05:05+07:00"
     merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [*rows, old])], "v1")
     newer = _changed(rows[0], "2026-05-01T00:00:00+00:00", body="Sửa.")
@@ -353,6 +354,7 @@ def test_a_writer_killed_mid_merge_leaves_the_previous_dataset_whole(tmp_path: P
     for k in range(30000):  # big enough that the merge takes a while
         row = copy.deepcopy(template)
         row["url"] = f"https://quocphongthudo.vn/quoc-te/bai-{k}.html"
+        row["article_id"] = f"{k:024x}"  # 30,000 articles, not one under 30,000 URLs
         row["published_at"] = f"{2000 + k % 25}-01-01T00:00:00+07:00"
         big.append(row)
     run = write_run(tmp_path / "big.parquet", big)

@@ -10,7 +10,7 @@ import pytest
 from scrapy.settings import Settings
 
 from qptd_harness.runner import PROJECT_ROOT, crawl_command
-from qptd_spider.crawl.monitoring import build_report
+from qptd_spider.crawl.monitoring import build_report, format_report
 from tests.conftest import StartReplica, isolated_crawl_settings, latest_run_file
 
 pytestmark = pytest.mark.integration
@@ -69,10 +69,52 @@ def _stats(exported: int, author: int, **extra: int) -> dict[str, int]:
         "qptd/fill/items": exported,
         "qptd/fill/title": exported,
         "qptd/fill/published_at": exported,
+        "qptd/fill/body": exported,
         "qptd/fill/author": author,
         "qptd/articles/scheduled": exported,
         **extra,
     }
+
+
+@pytest.mark.parametrize(
+    ("field", "failed"),
+    [("qptd/fill/body", ["first_crawl_body"]), ("qptd/fill/author", ["first_crawl_author"])],
+)
+def test_a_first_crawl_that_reads_no_body_or_no_author_fails(field: str, failed: list[str]) -> None:
+    """Issue 21: the real CMS gave 33 articles with empty bodies and no author, and the crawl
+    was healthy (it had no earlier run to compare with)."""
+    stats = {**_stats(25, 20), field: 0}
+    report = build_report(stats, Settings(), None, "finished")
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == failed
+    # One article of 25 with a body or an author is enough: the layout is read.
+    assert build_report({**stats, field: 1}, Settings(), None, "finished")["ok"] is True
+    # Not judged below the sample size, nor when an earlier healthy run is the baseline.
+    assert build_report({**_stats(19, 0), field: 0}, Settings(), None, "finished")["ok"] is True
+    baseline = {"ok": True, "fill_rates": {"author": 0.0}, "articles": {"exported": 30}}
+    names = [c["name"] for c in build_report(stats, Settings(), baseline, "finished")["checks"]]
+    assert not [n for n in names if n.startswith("first_crawl")]
+
+
+def test_the_report_says_which_rule_read_each_field() -> None:
+    stats = {
+        **_stats(4, 4),
+        "qptd/articles/parsed": 4,
+        "qptd/rules/body/div.content-detail": 3,
+        "qptd/rules/body/itemprop=articleBody": 1,
+        "qptd/rules/published_at/header": 4,
+        "qptd/furniture/view_counter": 2,
+        "qptd/dates/displayed_machine_apart": 1,
+    }
+    report = build_report(stats, Settings(), None, "finished")
+    assert report["rules"] == {
+        "body": {"div.content-detail": 0.75, "itemprop=articleBody": 0.25},
+        "published_at": {"header": 1.0},
+    }
+    assert report["furniture"] == {"view_counter": 2}
+    assert report["dates_displayed_machine_apart"] == 1
+    text = format_report(report)
+    assert "body:        div.content-detail 75%, itemprop=articleBody 25%" in text
+    assert "1 articles whose displayed and machine dates are more than an hour apart" in text
 
 
 def test_a_sudden_fall_of_the_author_rate_fails() -> None:

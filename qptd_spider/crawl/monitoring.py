@@ -65,6 +65,17 @@ def incremental_summary(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def field_rules(stats: dict[str, Any], parsed: int) -> dict[str, dict[str, float]]:
+    """Per field, the share of parsed articles each rule filled (``qptd/rules/<field>/<rule>``):
+    ``{"body": {"div.content-detail": 1.0}, "published_at": {"header": 0.8, "meta": 0.2}}``."""
+    rules: dict[str, dict[str, float]] = {}
+    for key, value in sorted(stats.items()):
+        if key.startswith("qptd/rules/") and parsed:
+            name, _, rule = key.removeprefix("qptd/rules/").partition("/")
+            rules.setdefault(name, {})[rule] = round(int(value) / parsed, 4)
+    return rules
+
+
 def build_report(
     stats: dict[str, Any], settings: BaseSettings, baseline: dict[str, Any] | None, reason: str
 ) -> dict[str, Any]:
@@ -128,6 +139,20 @@ def build_report(
                 "share of items that failed the schema",
             )
         )
+        if baseline is None:
+            # A first crawl has nothing to compare with: a site it cannot read at all (no
+            # body or no author on any article) is a layout it does not know.
+            for name in ("body", "author"):
+                checks.append(
+                    Check(
+                        f"first_crawl_{name}",
+                        round(fill[name], 4),
+                        0.0,
+                        fill[name] > 0,
+                        f"share of exported articles with a {name} (first crawl: no earlier "
+                        "healthy run to compare with; none at all means an unknown layout)",
+                    )
+                )
         if baseline is not None:
             before = float(baseline.get("fill_rates", {}).get("author", 0.0))
             drop = before - fill["author"]
@@ -188,6 +213,7 @@ def build_report(
             "skipped_journaled": _int(stats, "qptd/incremental/skipped_journaled"),
             "soft_404": _int(stats, "qptd/articles/soft_404"),
             "not_article": _int(stats, "qptd/articles/not_article"),
+            "not_news": _int(stats, "qptd/articles/not_news"),
         },
         "failures_by_kind": {
             k.removeprefix("qptd/failures/"): v
@@ -208,6 +234,13 @@ def build_report(
             else None,
         },
         "fill_rates": {k: round(v, 4) for k, v in fill.items()},
+        "rules": field_rules(stats, _int(stats, "qptd/articles/parsed")),
+        "furniture": {
+            k.removeprefix("qptd/furniture/"): v
+            for k, v in sorted(stats.items())
+            if k.startswith("qptd/furniture/")
+        },
+        "dates_displayed_machine_apart": _int(stats, "qptd/dates/displayed_machine_apart"),
         "checks": [asdict(c) for c in checks],
         "ok": all(c.ok for c in checks),
     }
@@ -236,6 +269,16 @@ def format_report(report: dict[str, Any]) -> str:
                 if archive.get("bytes_per_article")
                 else ""
             )
+        )
+    for name, by_rule in report.get("rules", {}).items():
+        lines.append(
+            f"  {name + ':':<13}"
+            + ", ".join(f"{rule} {share:.0%}" for rule, share in by_rule.items())
+        )
+    if report.get("dates_displayed_machine_apart"):
+        lines.append(
+            f"  dates:     {report['dates_displayed_machine_apart']} articles whose displayed "
+            "and machine dates are more than an hour apart (published_at is the displayed one)"
         )
     lines.append(
         "  checks:    "

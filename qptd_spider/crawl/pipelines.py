@@ -175,3 +175,26 @@ class FillRatePipeline(StatsPipeline):
             if adapter.get(name) not in (None, "", []):
                 self.stats.inc_value(f"qptd/fill/{name}")
         return item
+
+
+class SameArticlePipeline(StatsPipeline):
+    """One row per article in a crawl's feed: an article the portal serves under a second
+    path (the same CMS id; the same text when the page gives no id) is journaled (``qptd
+    merge`` keeps its URL among the row's ``other_urls``) but not exported twice."""
+
+    def __init__(self, stats: StatsCollector):
+        super().__init__(stats)
+        self._first_url: dict[str, str] = {}
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        key = adapter.get("article_id") or f"text:{adapter.get('content_hash')}"
+        url = adapter.get("url")
+        first = self._first_url.setdefault(key, url)
+        if first == url:
+            return item
+        self.stats.inc_value("qptd/articles/same_article_other_path")
+        raise DropItem(
+            f"{url} is the article already exported as {first} (journaled for merge)",
+            log_level="INFO",
+        )

@@ -1,6 +1,8 @@
 """Merging runs into the dataset: a new version, built beside the current one.
 
-Key: the canonical URL. Per URL the newest crawl wins, whatever order runs are merged in:
+Key: the canonical URL of the article (one article under two URLs, by its CMS id or its
+text, is one row: ``dataset/identity.py``; its other URLs are kept in ``other_urls``). Per
+URL the newest crawl wins, whatever order runs are merged in:
 
 - a URL the dataset lacks is added (revision 1);
 - a copy crawled before the dataset's copy is stale and changes nothing;
@@ -37,6 +39,7 @@ from ..fileio import OutputWriteError, atomic_write_json
 from ..layout import ExportsLayout
 from ..runs import Run, check_run_id, find_run, load_run
 from ..schema import arrow_schema, field_names
+from .identity import ArticleKeys
 from .run_files import ReadCounts, parquet_run_id, run_chunks
 from .versions import (
     COMPRESSION,
@@ -55,8 +58,19 @@ from .versions import (
 
 # Fields that do not make a row "changed": bookkeeping of when and how it was seen, and the
 # body (compared through content_hash, which covers title, lead and body).
+# ``other_urls`` is the union of every URL the article was met under: kept up to date
+# like ``last_seen``, never a change of the article.
 BOOKKEEPING = frozenset(
-    {"body", "crawled_at", "first_seen", "last_seen", "revision", "parser_version", "warc_record"}
+    {
+        "body",
+        "crawled_at",
+        "first_seen",
+        "last_seen",
+        "revision",
+        "parser_version",
+        "warc_record",
+        "other_urls",
+    }
 )
 EXAMPLES_PER_FIELD = 3
 _SEQ = "_seq"  # position of a row in the run: which copy of a URL is the last crawled
@@ -79,6 +93,8 @@ class MergeResult:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0
+    # Unchanged rows met under one more URL (their other_urls grew).
+    more_urls: int = 0
     duplicates_in_run: int = 0
     torn_journal_lines: int = 0
     total: int = 0
@@ -90,7 +106,7 @@ class MergeResult:
 
     @property
     def no_op(self) -> bool:
-        return self.added == 0 and self.updated == 0
+        return self.added == 0 and self.updated == 0 and self.more_urls == 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -257,28 +273,48 @@ class _Known:
     revision: int | None
     year: str
     hashes: bytes
+    other_urls: list[str]
 
 
-def _known_articles(version: Path | None, fields: tuple[str, ...]) -> dict[str, _Known]:
-    """What the current version holds, per URL, without the bodies (read year by year)."""
+def _known_articles(
+    version: Path | None, fields: tuple[str, ...], keys: ArticleKeys
+) -> dict[str, _Known]:
+    """What the current version holds, per URL, without the bodies (read year by year);
+    ``keys`` learns which URLs and ids its articles have."""
     if version is None:
         return {}
     known: dict[str, _Known] = {}
-    columns = sorted({"url", "crawled_at", "first_seen", "last_seen", "revision", *fields})
+    columns = sorted(
+        {
+            "url",
+            "crawled_at",
+            "first_seen",
+            "last_seen",
+            "revision",
+            "article_id",
+            "content_hash",
+            "other_urls",
+            *fields,
+        }
+    )
     for path in version_files(version):
         year = path.parent.name.removeprefix("year=")
         table = pq.read_table(path, columns=columns, schema=arrow_schema())
         hashes = field_hashes(table, fields)
-        for url, crawled, first, last, revision, digest in zip(
+        for url, crawled, first, last, revision, digest, article_id, text, others in zip(
             table["url"].to_pylist(),
             table["crawled_at"].to_pylist(),
             table["first_seen"].to_pylist(),
             table["last_seen"].to_pylist(),
             table["revision"].to_pylist(),
             hashes,
+            table["article_id"].to_pylist(),
+            table["content_hash"].to_pylist(),
+            table["other_urls"].to_pylist(),
             strict=True,
         ):
-            known[url] = _Known(crawled, first, last, revision, year, digest)
+            known[url] = _Known(crawled, first, last, revision, year, digest, others or [])
+            keys.know(url, article_id, text, others or ())
     return known
 
 
@@ -292,12 +328,15 @@ class _Plan:
     fresh_seqs: dict[str, list[int]] = field(default_factory=dict)  # year → rows to write
     replaced: set[str] = field(default_factory=set)  # old rows to drop (changed URLs)
     last_seen: dict[str, datetime] = field(default_factory=dict)  # unchanged: new last_seen
+    more_urls: set[str] = field(default_factory=set)  # unchanged, met under a new URL
     history: dict[str, tuple[datetime, datetime, int]] = field(default_factory=dict)
     changed_fields: dict[str, list[str]] = field(default_factory=dict)
     touched_years: set[str] = field(default_factory=set)
 
 
-def _plan(run: _SpilledRun, known: dict[str, _Known], result: MergeResult) -> _Plan:
+def _plan(
+    run: _SpilledRun, known: dict[str, _Known], result: MergeResult, keys: ArticleKeys
+) -> _Plan:
     plan = _Plan()
     fields = run.fields
     for url, fresh in run.winners.items():
@@ -316,6 +355,9 @@ def _plan(run: _SpilledRun, known: dict[str, _Known], result: MergeResult) -> _P
             result.unchanged += 1
             if last_seen != seen.last_seen:
                 plan.last_seen[url] = last_seen
+                plan.touched_years.add(seen.year)
+            if keys.other_urls(url) != sorted(seen.other_urls):
+                plan.more_urls.add(url)
                 plan.touched_years.add(seen.year)
             continue
         result.updated += 1
@@ -419,7 +461,12 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _build(
-    staging: Path, previous: Path | None, run: _SpilledRun, plan: _Plan, result: MergeResult
+    staging: Path,
+    previous: Path | None,
+    run: _SpilledRun,
+    plan: _Plan,
+    result: MergeResult,
+    keys: ArticleKeys,
 ) -> None:
     """Write every year of the next version into ``staging``, one year in memory at a time."""
     old_years = (
@@ -447,9 +494,13 @@ def _build(
                 else arrow_schema().empty_table()
             )
             fresh = (
-                _with_history(
-                    run.year_table(year, pa.array(sorted(plan.fresh_seqs[year]), type=pa.int64())),
-                    plan,
+                keys.with_other_urls(
+                    _with_history(
+                        run.year_table(
+                            year, pa.array(sorted(plan.fresh_seqs[year]), type=pa.int64())
+                        ),
+                        plan,
+                    )
                 )
                 if year in plan.fresh_seqs
                 else arrow_schema().empty_table()
@@ -460,7 +511,8 @@ def _build(
                 new_rows.update((r["url"], r) for r in rows_for(fresh, example_urls))
             if old.num_rows:
                 kept = old.filter(pc.invert(pc.is_in(old["url"], value_set=replaced)))
-                parts.append(_update_last_seen(kept, plan))
+                kept = _update_last_seen(kept, plan)
+                parts.append(keys.with_other_urls(kept) if plan.more_urls else kept)
             if fresh.num_rows:
                 parts.append(fresh)
             table = _sorted(pa.concat_tables(parts)) if parts else arrow_schema().empty_table()
@@ -560,22 +612,27 @@ def _stage(
     fields = compared_fields()
     run = _SpilledRun(staging / ".run", fields)
     counts = ReadCounts()
+    keys = ArticleKeys()
+    known = _known_articles(previous, fields, keys)
     try:
         for path in files:
             for chunk in run_chunks(path, counts):
-                run.add(chunk)
+                run.add(keys.rekey(chunk))
     finally:
         run.close()
     result.torn_journal_lines = counts.torn_journal_lines
     result.duplicates_in_run = run.rows - len(run.winners)
-    known = _known_articles(previous, fields)
-    plan = _plan(run, known, result)
+    plan = _plan(run, known, result, keys)
+    result.more_urls = len(plan.more_urls)
     if not result.no_op:
-        _build(staging, previous, run, plan, result)
+        _build(staging, previous, run, plan, result, keys)
     shutil.rmtree(staging / ".run", ignore_errors=True)
+    # The crawl state knows the article under each of its URLs (a second path is not
+    # fetched again).
     return [
-        (url, fresh.published_at.isoformat() if fresh.published_at else None)
+        (other, fresh.published_at.isoformat() if fresh.published_at else None)
         for url, fresh in run.winners.items()
+        for other in (url, *keys.other_urls(url))
     ]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .dates import VIETNAM, first_plausible_date
+from .disclaimers import disclaimer_source
 from .signature import parse_signature
 from .text import clean_metadata, clean_whitespace
 
@@ -21,7 +22,13 @@ Normalizer = Callable[[Item], list[str]]
 
 # Metadata fields get tone marks unified; body text keeps the writer's spelling (NFC only).
 METADATA_FIELDS = ("title", "position", "author", "source")
-TEXT_FIELDS = ("lead", "signature_raw", "published_at_raw")
+TEXT_FIELDS = (
+    "lead",
+    "signature_raw",
+    "published_at_raw",
+    "published_at_displayed_raw",
+    "published_at_machine_raw",
+)
 
 
 def _set(item: Item, key: str, value: Any, changed: list[str]) -> None:
@@ -88,15 +95,21 @@ def set_published_date(item: Item) -> list[str]:
 
 def normalize_signature(item: Item) -> list[str]:
     """``signature_raw`` → ``authors``, ``author``, ``position``, ``source``,
-    ``organization``, ``byline_kind``, ``signature_status``. Everything comes from
-    ``signature_raw``: stored rows are brought up to a new parser without a re-crawl."""
+    ``organization``, ``byline_kind``, ``signature_status``; ``source`` may also come from a
+    reprint's closing note (the body's last paragraph). Everything comes from stored text:
+    stored rows are brought up to a new parser without a re-crawl."""
     changed: list[str] = []
     signature = parse_signature(item.get("signature_raw"))
     authors = signature.authors_as_dicts()
+    source = signature.source
+    if source is None and not signature.organization:
+        # A reprint's closing note names where it is from when no signature does.
+        paragraphs = (item.get("body") or "").rsplit("\n\n", 1)
+        source = disclaimer_source(paragraphs[-1]) if paragraphs[-1] else None
     _set(item, "authors", authors, changed)
     _set(item, "author", "; ".join(a["name"] for a in authors) or None, changed)
     _set(item, "position", authors[0]["position"] if authors else None, changed)
-    _set(item, "source", signature.source, changed)
+    _set(item, "source", source, changed)
     _set(item, "organization", signature.organization, changed)
     _set(item, "byline_kind", signature.byline_kind, changed)
     _set(item, "signature_status", signature.status, changed)

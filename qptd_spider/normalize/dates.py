@@ -8,7 +8,7 @@ a midnight time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -124,3 +124,64 @@ def first_plausible_date(
             continue
         return PublishedDate(parsed.value, parsed.precision, " ".join((text or "").split()), source)
     return None
+
+
+_PRECISION_RANK = {"day": 0, "minute": 1, "second": 2}
+
+
+def _same_instant(a: ParsedDate, b: ParsedDate) -> bool:
+    """``a`` and ``b`` name the same time at the coarser of their two precisions."""
+    coarser = min(a.precision, b.precision, key=_PRECISION_RANK.__getitem__)
+    x, y = a.value.astimezone(VIETNAM), b.value.astimezone(VIETNAM)
+    if coarser == "day":
+        return x.date() == y.date()
+    if coarser == "minute":
+        return x.replace(second=0, microsecond=0) == y.replace(second=0, microsecond=0)
+    return x == y
+
+
+def _plausible(source: str, text: str | None, not_after: datetime | None) -> PublishedDate | None:
+    return first_plausible_date([(source, text)], not_after)
+
+
+# Rules that read a machine date, and the ``published_at_source`` each one stands for.
+MACHINE_SOURCES = {"microdata": "microdata"}
+
+
+def decide_published(
+    displayed: tuple[str, str | None],
+    machine: Iterable[tuple[str, str | None]],
+    weaker: Iterable[tuple[str, str | None]],
+    upload_day: Callable[[], str | None],
+    not_after: datetime | None,
+) -> tuple[PublishedDate | None, PublishedDate | None, PublishedDate | None]:
+    """(decided, machine, displayed) publication dates of an article page.
+
+    The decided date is the one the page displays to its readers: the newspaper's stated
+    publication time, the one its lists are ordered by (machine dates of the real CMS come
+    minutes, sometimes days, after it: a save or approval time). When a machine date names
+    the same time at the displayed precision, its seconds refine the displayed one. Without
+    a displayed date, the machine date; then the list page's; then the day folder of the
+    first body image (``upload_folder``; ``weaker`` gives the others in order). Every
+    candidate after ``not_after`` (the crawl) is a misreading and passed over.
+    """
+    shown = _plausible(displayed[0], displayed[1], not_after)
+    read = None
+    for rule, text in machine:
+        read = _plausible(MACHINE_SOURCES.get(rule, "meta"), text, not_after)
+        if read is not None:
+            break
+    if shown is not None and read is not None:
+        # Structured data first when both say the same (and it is at least as precise).
+        refines = _same_instant(shown, read) and (
+            _PRECISION_RANK[read.precision] >= _PRECISION_RANK[shown.precision]
+        )
+        return (read if refines else shown), read, shown
+    if shown is not None or read is not None:
+        return shown or read, read, shown
+    for source, text in weaker:
+        value = upload_day() if source == "upload_folder" else text
+        found = _plausible(source, value, not_after)
+        if found is not None:
+            return found, None, None
+    return None, None, None

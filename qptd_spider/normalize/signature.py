@@ -284,9 +284,16 @@ _OUTLET_LOWERCASE_BY_KEY = {w.lower(): w for w in vocab.OUTLET_LOWERCASE}
 
 @lru_cache(maxsize=_MEMO_SIZE)
 def _recase(text: str) -> str:
-    """A name or an outlet in capitals in normal case; other writing kept."""
+    """A name or an outlet in capitals in normal case; other writing kept. A head word of
+    the vocabulary written in capitals takes the vocabulary's case ("PHÒNG KHÁM X" →
+    "Phòng khám X", not "Phòng Khám X")."""
+    cased = name_case(text)
+    head = vocab.HEAD_SET.prefix(text)
+    if head and " ".join(text.split()[: len(head.split())]).isupper():
+        words = cased.split(" ")
+        cased = " ".join([head, *words[len(head.split()) :]])
     return _OUTLET_LOWERCASE.sub(
-        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(m.group(0).lower(), m.group(0)), name_case(text)
+        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(m.group(0).lower(), m.group(0)), cased
     )
 
 
@@ -393,12 +400,18 @@ def _canonical_title(title: str) -> str:
 
 
 def _join_titles(titles: list[str]) -> str | None:
-    """["PGS", "TS"] (written "PGS, TS") is the one title "PGS.TS"; others are listed."""
+    """Abbreviated titles written in a row are one title, joined by dots as the press writes
+    it ("PGS, TS" and "PGS TS BS" → "PGS.TS", "PGS.TS.BS"); titles in words are listed
+    ("Viện sĩ, Tiến sĩ")."""
     if not titles:
         return None
-    if len(titles) == 2 and titles[0] in ("GS", "PGS") and titles[1] in ("TS", "TSKH"):
-        return f"{titles[0]}.{titles[1]}"
-    return ", ".join(titles)
+    out: list[str] = []
+    for title in titles:
+        if out and " " not in title and " " not in out[-1]:
+            out[-1] = f"{out[-1]}.{title}"
+        else:
+            out.append(title)
+    return ", ".join(out)
 
 
 @lru_cache(maxsize=_MEMO_SIZE)
@@ -891,9 +904,17 @@ def opens_signature(line: str) -> bool:
         return False
     first = segments[0][1].strip(_EDGE_JUNK)
     if first.startswith(("(", "[")):
-        # "(Theo TTXVN)", "(Ảnh: Thanh Tùng)" credit; "(Còn nữa)" does not.
+        # "(Theo TTXVN)", "(Ảnh: Thanh Tùng)", "(Nguyễn Thị Hoa)" credit; "(Còn nữa)" and
+        # "(Hà Nội)" do not: a bare name in brackets needs a family name and three words.
         inner = first[1:-1].strip()
-        return bool(_SOURCE_LINE.match(inner)) or len(_pieces(inner)) > 1
+        if _SOURCE_LINE.match(inner) or len(_pieces(inner)) > 1:
+            return True
+        words = inner.split()
+        return (
+            len(words) >= 3
+            and vocab.SURNAME_SET.prefix(inner) is not None
+            and _is_person_name(inner)
+        )
     if first in vocab.STAFF_SET or vocab.STAFF_GROUP_SET.prefix(first):
         return True
     if (m := _NAME_SLASH.match(first)) and _slash_agency(m.group("agency")):

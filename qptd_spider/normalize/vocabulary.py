@@ -328,6 +328,7 @@ ORGANIZATION_HEADS = (
     "Ban", "Bộ", "Tổng cục", "Ngân hàng", "Quỹ", "Hiệp hội", "Liên hiệp", "Mặt trận",
     "Thành đoàn", "Tỉnh đoàn", "Đoàn", "Công an", "Bộ Chỉ huy", "Bộ CHQS", "Ban CHQS",
     "Bộ Tư lệnh", "Quận ủy", "Huyện ủy", "Thành ủy", "Tỉnh ủy", "Đảng ủy", "Bảo tàng",
+    "Phòng khám", "BV", "Trạm y tế", "Đại học", "ĐH",
 )  # fmt: skip
 # Words that open a position (what a person is). "Phó", "Nguyên" are also names: they open
 # a position only before another head word or a lowercase word ("Phó Giám đốc").
@@ -359,6 +360,7 @@ UNIT_HEADS = (
     "Tỉnh", "Tp", "TP", "Trạm", "Hệ", "Lớp", "Khối", "Cơ quan", "Bộ môn", "Phân viện",
     "Thành đoàn", "Tỉnh đoàn", "Huyện đoàn", "Quận đoàn", "Liên hiệp", "Hiệp hội", "Vùng",
     "Hạm đội", "Binh đoàn", "Bộ Chỉ huy", "Cụm", "Chi cục", "Chi nhánh", "Ban Chỉ huy",
+    "Phòng khám", "BV", "ĐH", "Trạm y tế",
 )  # fmt: skip
 # Heads that are also names ("Trường Giang", "Đoàn Khải", "Nguyên Thảo", "Phó Đức Phương"): in a
 # name-shaped phrase they open a unit or a position only before another head word.

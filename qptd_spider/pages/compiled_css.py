@@ -13,8 +13,6 @@ from functools import cache
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from ..normalize.text import join_clean
-
 _TRANSLATOR = HTMLTranslator()
 
 
@@ -65,11 +63,6 @@ def first_string(element: etree._Element | None, css: str) -> str | None:
 def texts(elements: Iterable[etree._Element]) -> list[str]:
     """Every text node inside ``elements``, in document order."""
     return [str(t) for element in elements for t in _TEXT(element)]
-
-
-def text_of(elements: Iterable[etree._Element]) -> str:
-    """The visible text of ``elements``, whitespace cleaned."""
-    return join_clean([t for element in elements for t in _TEXT(element)])
 
 
 # -- matching without XPath ------------------------------------------------------------------

@@ -21,6 +21,11 @@ class Discovered:
         # Not yet shown by a list page this crawl: the incremental stop ("all known") waits
         # for them, so that they are found listed again.
         self._carried_unseen: set[str] = set()
+        # The CMS's article ids met so far (from list items and pages) → the first article
+        # key met with each; and the other keys of an article served under several paths.
+        self._by_article_id: dict[str, bytes] = {}
+        self._first_keys: dict[bytes, str] = {}
+        self._aliases: dict[str, list[str]] = {}
 
     # -- articles ------------------------------------------------------------------------
 
@@ -42,6 +47,28 @@ class Discovered:
     def is_listed(self, key: str) -> bool:
         """Shown by a list page this crawl (not only linked from an article)."""
         return digest(key) in self._listed
+
+    def same_article(self, article_id: str | None, key: str) -> str | None:
+        """The key an article with ``article_id`` was first met under, when that is not
+        ``key`` (the same article under another path: remembered as its alias); else None."""
+        if not article_id:
+            return None
+        d = digest(key)
+        first = self._by_article_id.setdefault(article_id, d)
+        if first == d:
+            self._first_keys.setdefault(d, key)
+            return None
+        first_key = self._first_keys.get(first)
+        if first_key is None:
+            return None
+        aliases = self._aliases.setdefault(first_key, [])
+        if key not in aliases:
+            aliases.append(key)
+        return first_key
+
+    def aliases_of(self, key: str) -> list[str]:
+        """The other keys of the article first met as ``key``, found so far."""
+        return list(self._aliases.get(key, ()))
 
     # -- categories ----------------------------------------------------------------------
 

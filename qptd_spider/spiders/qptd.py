@@ -12,6 +12,7 @@ cause a second fetch.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,11 +30,13 @@ from ..crawl.incremental import IncrementalPolicy
 from ..crawl.run import CrawlRun, RunExtension
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage
 from ..urls import (
+    SITEMAP_PAGE,
     PortalUrls,
     canonicalize_item_urls,
     category_path_of,
     is_article_url,
     is_category_url,
+    is_soft_404_url,
 )
 from .arguments import SpiderArguments, parse_arguments
 from .discovery import Discovered
@@ -155,6 +158,15 @@ class QptdSpider(scrapy.Spider):
             priority=-1,
             dont_filter=rediscover,
         )
+        # The CMS's HTML sitemap: a tree of every category, the menu's hidden ones too.
+        yield scrapy.Request(
+            self.urls.base_url + SITEMAP_PAGE,
+            callback=self.parse_sitemap_page,
+            errback=self.sitemap_failed,
+            meta={"handle_httpstatus_list": [404, 410]},
+            priority=-1,
+            dont_filter=rediscover,
+        )
 
     def _retry_requests(self) -> Iterator[scrapy.Request]:
         """`-a retry_failed=FILE`: exactly the pages a failures file lists, nothing else;
@@ -183,7 +195,8 @@ class QptdSpider(scrapy.Spider):
             yield from self.parse_home(response)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
-        """Home page: main menu categories, and the articles it features.
+        """Home page: the menus' categories, and every category and article it links (its
+        modules link both straight, outside any list).
 
         @url https://quocphongthudo.vn/
         @stored_page tests/fixtures/listing/home.html
@@ -195,10 +208,30 @@ class QptdSpider(scrapy.Spider):
         page = ListingPage(page_text(response), response.url)
         menu = self.scope.capped(page.menu_urls(), "menu links")
         self.scope.note_menu(category_path_of(u) for u in menu if is_category_url(u))
-        for url in menu:
+        if not any(is_category_url(u) for u in menu):
+            self._inc("qptd/discovery/home_without_menu")
+            self.logger.warning("no menu of a known kind on the home page %s", response.url)
+        links = self.scope.capped(page.content_links(), "home links")
+        for url in [*menu, *(u for u in links if is_category_url(u))]:
             yield from self._category_request(url)
         for entry in self.scope.capped(page.entries(), "home entries"):
             yield from self._article_request(entry.url, entry)
+        for url in links:
+            if is_article_url(url):
+                yield from self._article_request(url, None)
+
+    def parse_sitemap_page(self, response: Response) -> Iterator[scrapy.Request]:
+        """``/page/sitemap``: the HTML tree of every category."""
+        if response.status != 200 or not isinstance(response, TextResponse):
+            self._inc("qptd/sitemap_page/missing")
+            return
+        page = ListingPage(page_text(response), response.url)
+        if page.is_soft_404():
+            self._inc("qptd/sitemap_page/missing")
+            return
+        self._inc("qptd/sitemap_page/read")
+        for url in self.scope.capped(page.menu_urls(), "sitemap links"):
+            yield from self._category_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """``/sitemap.xml`` (or a nested sitemap): article and category URLs."""
@@ -243,7 +276,7 @@ class QptdSpider(scrapy.Spider):
             return
         self._inc("qptd/listing/pages")
         listing = ListingPage(page_text(response), response.url)
-        if listing.is_soft_404():
+        if listing.is_soft_404() or is_soft_404_url(response.url):
             # A list page that says "not found" is a server fault, not the end of a category.
             yield from self._failed(
                 response.request, "soft_404", f"soft_404 page at {response.url}"
@@ -321,7 +354,8 @@ class QptdSpider(scrapy.Spider):
             yield from self._failed(response.request, "truncated", "response ended early")
             return
         page = ArticlePage(page_text(response), response.url, hint)
-        if kind := page.problem():
+        kind = "soft_404" if is_soft_404_url(response.url) else page.problem()
+        if kind:
             self._inc(f"qptd/articles/{kind}")
             # A listed article that answers "not found" may be a passing server fault.
             yield from self._failed(response.request, kind, f"{kind} page at {response.url}")
@@ -329,12 +363,16 @@ class QptdSpider(scrapy.Spider):
         # The archived record's date when there is one: a re-parse rebuilds the same item.
         item = page.to_item(crawled_at=response.meta.get(FETCHED_AT_META) or utc_now_iso())
         canonicalize_item_urls(item, self.urls)
+        if self.discovered.same_article(item.article_id, item.url) is not None:
+            self._inc("qptd/articles/same_id_other_path")
+        item.other_urls = self.discovered.aliases_of(item.url)
         if self.scope.published_before_since(item.published_at):
             self._inc("qptd/articles/skipped_before_since")
             return
         if self.args.since and item.published_at is None:
             self._inc("qptd/articles/since_unknown_date")  # nothing proves it old: kept
         self._inc("qptd/articles/parsed")
+        self._count_reading(page, item.crawled_at)
         self.failures.resolved(key)
         self.incremental.record_fetch(
             key,
@@ -367,6 +405,11 @@ class QptdSpider(scrapy.Spider):
             hint = ListingHint(entry.published_at_raw, entry.article_id)
             if self.failures.relisted(key):
                 self.discovered.unsee(key)  # a "dead link" that is listed after all
+            if self.discovered.same_article(entry.article_id, key) is not None:
+                # The CMS's id says it is an article already met under another path: one
+                # row, this path kept among its other URLs.
+                self._inc("qptd/articles/same_id_other_path")
+                return
         if self.scope.limit_reached() or not self.discovered.first_sight(key):
             return
         decision = self.incremental.decide(key)
@@ -433,6 +476,16 @@ class QptdSpider(scrapy.Spider):
     def record_parse_error(self, response: Response, error: str) -> None:
         """A page a parser could not read (see ``crawl.spidermiddlewares``)."""
         self.failures.record(response.request, "parse_error", error)
+
+    def _count_reading(self, page: ArticlePage, crawled_at: str) -> None:
+        """Which rule read each field, and what furniture the body held: a layout change
+        shows in the report as the field whose rule moved."""
+        for name, rule in page.rules.items():
+            self._inc(f"qptd/rules/{name}/{rule}")
+        for kind, _ in page.body_reading.furniture:
+            self._inc(f"qptd/furniture/{kind}")
+        if page.dates_disagree(datetime.fromisoformat(crawled_at) if crawled_at else None):
+            self._inc("qptd/dates/displayed_machine_apart")
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:

@@ -146,6 +146,22 @@ ORGANIZATIONS = [
     "Trung tâm Văn hóa Thông tin huyện Gia Lâm",
     "Hội Cựu chiến binh quận Hoàn Kiếm",
 ]
+# Academic titles as the real CMS pages write a chain of them → the form a researcher expects.
+ACADEMIC_CHAINS = {
+    "PGS TS BS": "PGS.TS.BS",
+    "PGS.TS.BS": "PGS.TS.BS",
+    "PGS. TS. BS.": "PGS.TS.BS",
+    "BS.PGS.TS.": "BS.PGS.TS",
+}
+# Hospitals and clinics a doctor who writes for the paper signs with (a second line).
+HOSPITALS = ["Bệnh viện Quân y 354", "BV Đa khoa Đống Đa", "Bệnh viện 103", "BV Quân y 105"]
+# Clinics that sign a piece themselves, in capitals, as the real CMS sites do.
+CLINICS = ["Phòng khám An Bình", "Phòng khám Minh Tâm"]
+# Closing notes of a reprinted piece (after its signature): text of the article.
+DISCLAIMERS = [
+    "Thông tin trong bài chỉ có tính chất tham khảo, bạn đọc cần hỏi ý kiến chuyên gia.",
+    "Nội dung bài viết chỉ mang tính chất tham khảo, không thay thế cho việc tư vấn trực tiếp.",
+]
 # Local radio stations: the unit of a reporter who signs "NAME- STATION".
 STATIONS = ["Đài TT huyện Sóc Sơn", "Đài Truyền thanh huyện Ba Vì", "Đài PT quận Long Biên"]
 
@@ -230,6 +246,12 @@ SIGNATURE_FORMS = (
     "poem_label",
     "shared_unit_line",
 )
+# Forms of the real sister sites (a doctor's titles chain and hospital line, a clinic in
+# capitals): written by every seventh article of the real template, in place of its form.
+REAL_SIGNATURE_FORMS = ("academic_chain_hospital", "clinic_caps")
+# How the page is built: the hand-made clone's template (microdata, date in the root) or the
+# real CMS's (no microdata, machine date in <head>, figure > article images, Word-pasted spans).
+TEMPLATES = ("skeleton", "real")
 DATE_FORMS = (
     "meta_empty_header",
     "meta_header_seconds",
@@ -237,6 +259,9 @@ DATE_FORMS = (
     "header_weekday_only",
     "none_visible",
 )
+# On the real template, how far after the displayed time the head's machine date is (its
+# seconds are the article's own): the same minute, a few minutes later, two days later.
+MACHINE_DATE_OFFSETS = (0, 0, 1, 4, 9, 2 * 24 * 60)
 # Consecutive articles step through the forms by a stride prime to their number, so that
 # every form comes up, in a mixed order, in any run of len(SIGNATURE_FORMS) articles.
 _FORM_STEP = next(k for k in (7, 11, 13, 17, 19) if math.gcd(k, len(SIGNATURE_FORMS)) == 1)
@@ -273,6 +298,51 @@ class Article:
     # Editors revise articles: from edit round R on, this article's body says so.
     edit_round: int = 0
     newest: datetime = NEWEST_ARTICLE
+    template: str = "skeleton"
+
+    @property
+    def real(self) -> bool:
+        return self.template == "real"
+
+    @cached_property
+    def _traits(self) -> random.Random:
+        return random.Random(f"{self.seed}:{self.index}:traits")
+
+    @cached_property
+    def machine_offset_minutes(self) -> int:
+        """Real template: minutes from the displayed time to the head's machine date."""
+        return self._traits.choice(MACHINE_DATE_OFFSETS)
+
+    @property
+    def machine_published_at(self) -> datetime:
+        return self.published_at + timedelta(minutes=self.machine_offset_minutes)
+
+    @property
+    def weekday_as_digit(self) -> bool:
+        """Real template: "Thứ 6, ..." instead of "Thứ sáu, ..." in the header."""
+        return self.index % 4 == 1
+
+    @property
+    def word_pasted(self) -> bool:
+        """Real template: text pasted from a word processor, sentences split over spans."""
+        return self.index % 3 != 2
+
+    @property
+    def lead_only(self) -> bool:
+        """Real template: a notice whose text is all in the lead, the body div left empty."""
+        return self.real and self.signature_form == "none" and self.index % 2 == 1
+
+    @property
+    def disclaimer(self) -> str | None:
+        """Real template: a closing note after the signature (text of the article)."""
+        if not self.real or self.signature_form not in ("academic_chain_hospital", "clinic_caps"):
+            return None
+        return DISCLAIMERS[self.index % len(DISCLAIMERS)] if self.index % 2 == 0 else None
+
+    @property
+    def view_counter(self) -> int | None:
+        """Real template: an after-body block with a view counter (page furniture)."""
+        return 100 + self.index % 900 if self.real and self.index % 5 in (0, 3) else None
 
     @cached_property
     def _rng(self) -> random.Random:
@@ -331,6 +401,8 @@ class Article:
             out.append(" ".join(s.format(s=subject) for s in sentences))
         if self.edit_round:
             out.append(f"Bài viết được cập nhật lần thứ {self.edit_round} theo thông tin mới.")
+        if self.lead_only:
+            return []
         return out
 
     @cached_property
@@ -338,6 +410,8 @@ class Article:
         rng = random.Random(f"{self.seed}:{self.index}:images")
         day = self.published_at.strftime("%Y%m%d")
         n = rng.choice([0, 1, 1, 2, 3]) if self.date_form != "none_visible" else rng.randint(1, 2)
+        if self.lead_only:
+            n = 0
         out = []
         for k in range(n):
             form = CAPTION_FORMS[(self.index + k) % len(CAPTION_FORMS)]
@@ -349,6 +423,8 @@ class Article:
 
     @property
     def signature_form(self) -> str:
+        if self.real and self.index % 7 == 6:
+            return REAL_SIGNATURE_FORMS[(self.index // 7) % len(REAL_SIGNATURE_FORMS)]
         return SIGNATURE_FORMS[(self.index * _FORM_STEP + self.seed) % len(SIGNATURE_FORMS)]
 
     @property
@@ -465,6 +541,16 @@ def _signature(form: str, rng: random.Random) -> SignatureTruth:
         return SignatureTruth([organization], [], None, organization, "organization")
     if form == "poem_label":
         return SignatureTruth([f"Thơ: {caps}"], [_author(name, role="Thơ")])
+    if form == "academic_chain_hospital":
+        written = rng.choice(sorted(ACADEMIC_CHAINS))
+        hospital = rng.choice(HOSPITALS)
+        return SignatureTruth(
+            [f"{written} {name}", hospital],
+            [_author(name, academic_title=ACADEMIC_CHAINS[written], position=hospital)],
+        )
+    if form == "clinic_caps":
+        clinic = rng.choice(CLINICS)
+        return SignatureTruth([clinic.upper()], [], None, clinic, "organization")
     if form == "shared_unit_line":
         other = _person(rng, other_than=name)
         unit = rng.choice(UNITS)
@@ -489,9 +575,15 @@ class Portal:
         edit_round: int = 0,
         edit_every: int = 10,
         newest: datetime | None = None,
+        template: str = "mixed",
     ):
         """``edit_round`` > 0 revises every ``edit_every``-th article (a new body paragraph),
-        as editors do between two crawls."""
+        as editors do between two crawls. ``template``: ``skeleton`` (the hand-made clone's
+        markup), ``real`` (the real CMS's, ``real-cms/``) or ``mixed`` (odd articles and
+        list pages real, the home, sitemap and "not found" pages real)."""
+        if template not in (*TEMPLATES, "mixed"):
+            raise ValueError(f"template must be skeleton, real or mixed, not {template!r}")
+        self.template = template
         if n_articles < 1:
             raise ValueError("the replica needs at least one article")
         if edit_every < 1:
@@ -515,18 +607,52 @@ class Portal:
                 suffix += 1
             self._path_to_index[path] = i
             self._index_to_path.append(path)
+        # Some articles are served under a second category path too (the same CMS record):
+        # one article, one row, the second URL among its other URLs.
+        self._aliases: dict[int, str] = {}
+        for i in range(n_articles):
+            if i % 13 == 3:
+                other = LEAVES[(i + 1) % len(LEAVES)]
+                alias = f"/{other.path}/{self._index_to_path[i].rsplit('/', 1)[1]}"
+                if alias not in self._path_to_index:
+                    self._aliases[i] = alias
+                    self._path_to_index[alias] = i
 
     def _title_only(self, i: int) -> str:
         return Article(i, self.seed, LEAVES[i % len(LEAVES)]).title  # titles ignore dates
 
     def article(self, i: int) -> Article:
         edited = self.edit_round if i % self.edit_every == 0 else 0
-        return Article(i, self.seed, LEAVES[i % len(LEAVES)], edited, self.newest)
+        return Article(
+            i, self.seed, LEAVES[i % len(LEAVES)], edited, self.newest, self.template_of(i)
+        )
+
+    def template_of(self, i: int) -> str:
+        """The template article ``i`` is served with."""
+        if self.template != "mixed":
+            return self.template
+        return TEMPLATES[i % 2]
+
+    def list_template(self, path: str) -> str:
+        """The template a category's list pages are served with."""
+        if self.template != "mixed":
+            return self.template
+        return TEMPLATES[sum(map(ord, path)) % 2]
+
+    @property
+    def site_template(self) -> str:
+        """The template of the home, sitemap and "not found" pages."""
+        return "skeleton" if self.template == "skeleton" else "real"
+
+    def alias_of(self, i: int) -> str | None:
+        """The second path article ``i`` is served under, if it has one."""
+        return self._aliases.get(i)
 
     def is_edited(self, i: int) -> bool:
         return self.edit_round > 0 and i % self.edit_every == 0
 
     def path_of(self, i: int) -> str:
+        """The article's own path (a second path it is served under is ``alias_of``)."""
         return self._index_to_path[i]
 
     def index_of(self, path: str) -> int | None:
@@ -565,6 +691,19 @@ class Portal:
             "meta_compact_offset_header_minutes",
         )
         published = a.published_at if seconds else a.published_at.replace(second=0)
+        if a.real:
+            # The displayed time (to the minute) is the publication time; the head's machine
+            # date refines it to the second only when it names the same minute; with nothing
+            # displayed, the machine date is all there is.
+            visible = True
+            shown = a.date_form != "none_visible"
+            seconds = not shown or a.machine_offset_minutes == 0
+            if not shown:
+                published = a.machine_published_at
+            else:
+                published = a.published_at if seconds else a.published_at.replace(second=0)
+        body = [*a.paragraphs, *([a.disclaimer] if a.disclaimer else [])]
+        alias = self.alias_of(i)
         return {
             "url": canonical_base + self.path_of(i),
             "path": self.path_of(i),
@@ -572,7 +711,9 @@ class Portal:
             "title": a.title,
             "lead": a.lead,
             "dateline": "QPTĐ",
-            "body": "\n\n".join(a.paragraphs),
+            "body": "\n\n".join(body),
+            "other_urls": [canonical_base + alias] if alias else [],
+            "template": a.template,
             "published_at": published.isoformat() if visible else None,
             "published_at_listing": a.published_at.isoformat(),
             "published_at_precision": ("second" if seconds else "minute") if visible else None,

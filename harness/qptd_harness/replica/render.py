@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from . import real_template
 from .content import CATEGORIES, LEAVES, SITE_NUMBER, Article, Portal
 
 WEEKDAYS = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
@@ -28,7 +29,7 @@ class Variants:
     pagination: str = "query"  # query | links | ignored
     list_layout: str = "mixed"  # mixed | type2 | h3_time_news | news_title
     sitemap: bool = False
-    # A redesign the parsers do not know: the article root gets another class name.
+    # A redesign the parsers do not know: the article root gets a class of no known family.
     changed_article_layout: bool = False
     # robots.txt asks for this many seconds between requests (0: it does not say).
     crawl_delay: float = 0.0
@@ -151,8 +152,28 @@ def _image_html(img_url: str, caption: str | None, form: str, lazy: bool) -> str
     return picture
 
 
+def _related(portal: Portal, i: int) -> list[tuple[str, str]]:
+    """(href, title) of an article's related panel: older articles of its category (an
+    article served under a second path linked by that path), and now and then a link to an
+    article taken down."""
+    a = portal.article(i)
+    links = [
+        (portal.alias_of(r) or _link(portal, r, tracking=False), portal.article(r).title)
+        for r in a.related
+        if r < portal.n_articles
+    ]
+    if i % 9 == 4:
+        links.append((f"/quoc-te/bai-viet-da-go-bo-{i}.html", "Bài viết đã gỡ"))
+    return links
+
+
 def article_page(portal: Portal, i: int, variants: Variants | None = None) -> str:
     a = portal.article(i)
+    if a.real:
+        html = real_template.article_page(portal, i, _related(portal, i))
+        if variants is not None and variants.changed_article_layout:
+            html = html.replace("news-detail-layout-type-2", "story-page-redesigned")
+        return html
     path = portal.path_of(i)
     meta_date, header_date = _visible_date(a)
     chain = [(c.name, c.path) for c in CATEGORIES if c.path in (a.leaf.parent, a.leaf.path)]
@@ -178,18 +199,12 @@ def article_page(portal: Portal, i: int, variants: Variants | None = None) -> st
         )
     dash = "-" if i % 4 else " - "
     meta_tag = f'<meta itemprop="datePublished" content="{meta_date}">' if meta_date else ""
-    related = [r for r in a.related if r < portal.n_articles]
     related_links = "".join(
         '<article class="list-news-one" itemscope itemtype="http://schema.org/NewsArticle">'
-        f'<h2 class="h4 title" itemprop="headline"><a href="{_link(portal, r, tracking=False)}" '
-        f'title="{escape(portal.article(r).title)}">{escape(portal.article(r).title)}</a></h2></article>'
-        for r in related
+        f'<h2 class="h4 title" itemprop="headline"><a href="{href}" '
+        f'title="{escape(title)}">{escape(title)}</a></h2></article>'
+        for href, title in _related(portal, i)
     )
-    if i % 9 == 4:
-        related_links += (
-            '<article class="list-news-one"><h2 class="h4 title"><a href="/quoc-te/'
-            f'bai-viet-da-go-bo-{i}.html">Bài viết đã gỡ</a></h2></article>'
-        )
     lead_class = (
         "brief content-detail font-size-text mb-10" if i % 7 == 0 else "brief font-size-text mb-10"
     )
@@ -234,7 +249,7 @@ def article_page(portal: Portal, i: int, variants: Variants | None = None) -> st
         f'<meta property="og:title" content="{escape(a.title)}">'
     )
     if variants is not None and variants.changed_article_layout:
-        left = left.replace("news-detail-layout-type-2", "news-detail-layout-type-9")
+        left = left.replace("news-detail-layout-type-2", "story-page-redesigned")
     return _page(a.title, head, left, f"http://quocphongthudo.vn{path}")
 
 
@@ -289,18 +304,15 @@ def layout_for(path: str, variants: Variants) -> str:
 def category_page(portal: Portal, path: str, requested_page: int, variants: Variants) -> str:
     last = portal.last_page(path)
     page = 1 if variants.pagination == "ignored" else min(max(requested_page, 1), last)
+    links = _pagination_links(page, last, variants)
+    if portal.list_template(path) == "real":
+        layout = ("list", "listType4")[sum(map(ord, path)) // 2 % 2]
+        return real_template.category_page(
+            portal, path, page, portal.category_page(path, page), links, layout
+        )
     layout = layout_for(path, variants)
     items = "".join(_list_item(portal, i, layout) for i in portal.category_page(path, page))
     total = portal.category_size(path)
-    links = ""
-    if variants.pagination == "links" and last > 1:
-        links = f'<a href="?page={page - 1}" class="prev">Trước</a>' if page > 1 else ""
-        for p in range(max(1, page - 2), min(last, page + 2) + 1):
-            links += (
-                f'<span class="current">{p}</span>' if p == page else f'<a href="?page={p}">{p}</a>'
-            )
-        if page < last:
-            links += f'<a href="?page={last}" class="last">{last}</a><a href="?page={page + 1}" class="next">Sau</a>'
     config = {
         "layout": "Article.Detail.default",
         "itemsPerPage": portal.items_per_page,
@@ -327,7 +339,23 @@ def category_page(portal: Portal, path: str, requested_page: int, variants: Vari
     return _page(cat.name, "", left, f"http://quocphongthudo.vn/{path}")
 
 
+def _pagination_links(page: int, last: int, variants: Variants) -> str:
+    """The pagination as a browser renders it (``links`` variant), else empty (JavaScript)."""
+    links = ""
+    if variants.pagination == "links" and last > 1:
+        links = f'<a href="?page={page - 1}" class="prev">Trước</a>' if page > 1 else ""
+        for p in range(max(1, page - 2), min(last, page + 2) + 1):
+            links += (
+                f'<span class="current">{p}</span>' if p == page else f'<a href="?page={p}">{p}</a>'
+            )
+        if page < last:
+            links += f'<a href="?page={last}" class="last">{last}</a><a href="?page={page + 1}" class="next">Sau</a>'
+    return links
+
+
 def home_page(portal: Portal) -> str:
+    if portal.site_template == "real":
+        return real_template.home_page(portal)
     newest = range(min(6, portal.n_articles))
     items = "".join(_list_item(portal, i, "type2") for i in newest)
     left = (

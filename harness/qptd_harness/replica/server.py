@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import render
+from . import real_template, render
 from .content import CATEGORY_BY_PATH, Portal
 from .faults import FaultPlan
 from .render import Variants
@@ -113,6 +113,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self._redirect_hop(path)
             return
         status, ctype, body = self._route(path, query)
+        if status == 302:
+            self._send_redirect(302, body)
+            return
         fault = None
         plan = self.server.faults
         if plan is not None and not path.startswith(_NEVER_FAULTED):
@@ -257,8 +260,15 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         html = "text/html; charset=utf-8"
         if path in ("", "/"):
             return 200, html, render.home_page(portal)
+        real = portal.site_template == "real"
         if path == "/robots.txt":
+            if real:  # the real sites serve it as an HTML page
+                return 200, "text/html", real_template.robots_txt(variants.crawl_delay)
             return 200, "text/plain; charset=utf-8", render.robots_txt(variants.crawl_delay)
+        if real and path == "/page/sitemap":
+            return 200, html, real_template.sitemap_page(portal)
+        if real and path == "/page/404":
+            return 200, html, real_template.not_found_page()
         if path == "/sitemap.xml":
             if not variants.sitemap:
                 return 404, "text/plain; charset=utf-8", "not found"
@@ -278,7 +288,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             page = query.get("page", ["1"])[0]
             number = int(page) if page.isdigit() else 1
             return 200, html, render.category_page(portal, category, number, variants)
-        # The CMS answers unknown pages with a small 200 page, not a 404.
+        # The CMS answers unknown pages with a small 200 page, not a 404 (the real sites
+        # send the browser to /page/404 for it).
+        if real:
+            return 302, html, "/page/404"
         return 200, html, render.soft_404_page()
 
     def _truth(self, rest: str) -> tuple[int, str, str]:
