@@ -61,6 +61,8 @@ class BareSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.base_url + "/", callback=self.parse_page)
+        # The CMS's HTML tree of every category, as qptd reads it.
+        yield scrapy.Request(self.base_url + "/page/sitemap", callback=self.parse_page)
 
     def parse_page(self, response: Response) -> Iterator[scrapy.Request]:
         if response.url.endswith(".html"):

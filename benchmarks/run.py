@@ -122,6 +122,8 @@ def crawl_qptd(base_url: str, work: Path, name: str, **extra: str) -> dict[str, 
         "articles": stats.get("item_scraped_count", 0),
         # pages that failed in an earlier run (dead links: soft 404s), asked again
         "carried": stats.get("qptd/carried_failures/requested", 0),
+        # dead links the portal redirects to its "not found" page (fetched once for each)
+        "redirects": stats.get("downloader/response_status_count/302", 0),
     }
 
 

@@ -17,9 +17,11 @@ from typing import Any
 
 from . import __version__
 from .layout import ExportsLayout
+from .urls import DEFAULT_BASE_URL
 
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
+EXIT_NOT_READY = 1  # `qptd probe`: the crawler would not read the site
 
 
 def _layout(args: argparse.Namespace) -> ExportsLayout:
@@ -80,6 +82,17 @@ def cmd_retry_failed(args: argparse.Namespace) -> int:
 
 
 # -- single pages ------------------------------------------------------------------------------
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Fetch a few pages of a site and say what the crawler reads there (exit 1: not ready)."""
+    from .probe import probe
+
+    result = probe(args.url, list_pages=args.lists, articles=args.articles, delay=args.delay)
+    print(f"qptd probe {result.base_url}")
+    for line in result.lines:
+        print(line)
+    return 0 if result.ready else EXIT_NOT_READY
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -377,6 +390,20 @@ def build_parser() -> argparse.ArgumentParser:
         "crawl",
         help="crawl the portal: `scrapy crawl qptd` from any folder (same options: -O, -a, -s)",
     )
+
+    p = sub.add_parser("probe", help="try the crawler on a few pages of a site; say what matched")
+    p.add_argument(
+        "url", nargs="?", default=DEFAULT_BASE_URL, help="the site (default: the portal)"
+    )
+    p.add_argument("--lists", type=_positive, default=4, help="list pages to read (default 4)")
+    p.add_argument("--articles", type=_positive, default=3, help="articles to read (default 3)")
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=1.0,
+        help="seconds between requests (default 1; robots.txt may ask more)",
+    )
+    p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("extract", help="print the article item of one stored HTML page")
     p.add_argument("page", help="path of the stored HTML page")

@@ -37,11 +37,17 @@ def urls_of_page(url: str) -> PortalUrls:
     return _urls_for(origin_of(url))
 
 
-def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:
-    """The normalized item of one article page, or None when it is not an article."""
+def read_article(html: str, url: str, crawled_at: str) -> tuple[ArticlePage, dict[str, Any] | None]:
+    """The page as read (its ``rules`` name what read each field) and its normalized
+    item, None when it is not an article."""
     page = ArticlePage(html, url)
     if not page.is_article():
-        return None
+        return page, None
     item = page.to_item(crawled_at=crawled_at)
     canonicalize_item_urls(item, urls_of_page(url))
-    return dict(normalize_item(item_record(item)))
+    return page, dict(normalize_item(item_record(item)))
+
+
+def extract_item(html: str, url: str, crawled_at: str) -> dict[str, Any] | None:
+    """The normalized item of one article page, or None when it is not an article."""
+    return read_article(html, url, crawled_at)[1]

@@ -23,9 +23,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 DEFAULT_BASE_URL = "https://quocphongthudo.vn"
-PORTAL_HOSTS = frozenset(
-    {"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn", "qptd.vn"}
-)
+PORTAL_HOSTS = frozenset({"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn", "qptd.vn"})
 # Query keys that only track where a link was clicked; they never change the page.
 TRACKING_QUERY_KEYS = ("categoryId", "utm_source", "utm_medium", "utm_campaign", "fbclid")
 

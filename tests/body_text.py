@@ -43,5 +43,3 @@ def reading_characters(page: ArticlePage) -> Counter[str]:
         *(text for _, text in reading.furniture),
     ]
     return visible("".join(parts))
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +73,13 @@ def page_html(name: str) -> str:
 
 def page_expected(name: str) -> dict[str, object]:
     return json.loads((PAGES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def replica_articles(portal: Portal, paths: Iterable[str]) -> list[int]:
+    """The replica article behind each path, sorted. The portal serves some articles under
+    a second category path (the real CMS does), and a dataset row's URL may be either; a
+    path the replica does not serve fails the test."""
+    paths = list(paths)
+    indexes = [portal.index_of(path) for path in paths]
+    assert None not in indexes, [p for p, i in zip(paths, indexes, strict=True) if i is None]
+    return sorted(i for i in indexes if i is not None)

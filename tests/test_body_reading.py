@@ -67,7 +67,8 @@ SIGNATURE = '<p style="text-align:right"><strong>Thượng tá NGUYỄN VĂN BÌ
         (
             "name br affiliation",
             TEXT
-            + '<p style="text-align:right;"><strong>PGS TS BS Lê Thị Hoa<br/>BV Đa khoa tỉnh</strong></p>',
+            + '<p style="text-align:right;"><strong>PGS TS BS Lê Thị Hoa<br/>'
+            + "BV Đa khoa tỉnh</strong></p>",
             "",
             "PGS TS BS Lê Thị Hoa\nBV Đa khoa tỉnh",
             "cho người.",

@@ -17,7 +17,7 @@ import pytest
 from qptd_harness.runner import PROJECT_ROOT, crawl_command
 from qptd_spider.dataset import merge_pending, read_dataset
 from qptd_spider.layout import ExportsLayout
-from tests.conftest import StartReplica, isolated_crawl_settings
+from tests.conftest import StartReplica, isolated_crawl_settings, replica_articles
 
 pytestmark = pytest.mark.integration
 
@@ -119,14 +119,16 @@ def test_two_workers_export_every_article_exactly_once_and_share_what_is_known(
     stats = _workers(redis_url, replica.base_url, tmp_path, exports, "test", ["a", "b"])
     exported = {name: s.get("item_scraped_count", 0) for name, s in stats.items()}
     assert all(n > 0 for n in exported.values()), exported  # both did a share
-    assert sum(exported.values()) == 150
+    # Each worker drops the second-path copies it meets after the first; two workers can
+    # each export one copy of such an article, and merge makes it one row.
+    aliases = sum(1 for i in range(150) if replica.portal.alias_of(i))
+    assert 150 <= sum(exported.values()) <= 150 + aliases
     result = merge_pending(exports)
     assert result is not None and [r["run_id"] for r in result.runs] == ["test"]  # one run
     paths = [
         urlsplit(u).path for u in read_dataset(ExportsLayout(exports)).column("url").to_pylist()
     ]
-    assert len(paths) == len(set(paths)) == 150
-    assert set(paths) == {replica.portal.path_of(i) for i in range(150)}
+    assert replica_articles(replica.portal, paths) == list(range(150))
     # A re-crawl by two workers costs about what it costs one: both read what the dataset
     # holds from Redis (seeded from the crawl state), so neither fetches a known article.
     one = _workers(redis_url, replica.base_url, tmp_path, exports, "again-1", ["solo"])["solo"]

@@ -138,6 +138,7 @@ def test_image_urls_are_percent_encoded_as_w3lib_does(url: str) -> None:
         def __init__(self) -> None:
             self.url = "https://quocphongthudo.vn/tin-tuc/a.html"
             self.images = [{"url": url}]
+            self.other_urls: list[str] = []
 
     item = Item()
     urls = PortalUrls()

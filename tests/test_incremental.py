@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qptd_harness.replica import Portal
-from qptd_spider.dataset import merge_files, read_dataset
+from qptd_spider.dataset import merge_pending, read_dataset
 from qptd_spider.layout import ExportsLayout
 from tests.conftest import StartReplica
 from tests.test_crawl import crawl
@@ -22,7 +22,9 @@ def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(
     exports = tmp_path / "exports"
     server = start_replica(portal=Portal(80, seed=4))  # every article is months old
     _, first = crawl(server, tmp_path, output="r1.parquet", exports=exports)
-    merge_files(exports, [tmp_path / "r1.parquet"])
+    # Merged from the run (as `qptd merge` does): its journal holds the copies of articles
+    # the portal lists under a second path, which the feed leaves out.
+    assert merge_pending(exports) is not None
     _, second = crawl(server, tmp_path, output="r2.parquet", exports=exports)
     assert first["qptd/articles/scheduled"] >= 80
     # The only articles requested again are the dead links that failed the first time
@@ -32,7 +34,9 @@ def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(
     assert second.get("qptd/articles/scheduled", 0) == dead
     assert second.get("qptd/retries/soft_404", 0) == 0
     assert second.get("qptd/articles/parsed", 0) == 0
-    assert second["qptd/incremental/skipped_known"] == 80
+    # Every article once, and some of the second paths the portal lists them under too.
+    aliases = sum(1 for i in range(80) if server.portal.alias_of(i))
+    assert 80 <= second["qptd/incremental/skipped_known"] <= 80 + aliases
     assert second["qptd/pagination/stop/known"] >= 1
     # Listing pages are always fetched; articles are not: a small share of the first crawl.
     assert second["downloader/request_count"] < first["downloader/request_count"] / 3
@@ -47,24 +51,27 @@ def test_young_articles_are_rechecked_with_conditional_requests(
     exports = tmp_path / "exports"
     now = datetime.now(UTC)
     portal = Portal(60, seed=5, newest=now)
-    young = {
-        portal.path_of(i)
-        for i in range(60)
-        if (now - portal.article(i).published_at).total_seconds() < 7 * 86400
-    }
+    young_articles = [
+        i for i in range(60) if (now - portal.article(i).published_at).total_seconds() < 7 * 86400
+    ]
+    young = {portal.path_of(i) for i in young_articles}
+    # The second paths young articles are listed under are young URLs too.
+    young_aliases = {a for i in young_articles if (a := portal.alias_of(i))}
     assert 10 < len(young) < 50
     crawl(start_replica(portal=portal), tmp_path, output="r1.parquet", exports=exports)
-    merge_files(exports, [tmp_path / "r1.parquet"], "r1")
+    assert merge_pending(exports) is not None
     # Editors revised every 10th article; nothing else changed.
     edited = Portal(60, seed=5, newest=now, edit_round=1, edit_every=10)
     server = start_replica(portal=edited)
     rows, stats = crawl(server, tmp_path, output="r2.parquet", exports=exports)
     edited_young = {edited.path_of(i) for i in range(0, 60, 10)} & young
-    assert stats["qptd/incremental/rechecked"] == len(young)
-    assert stats["qptd/incremental/not_modified"] == len(young) - len(edited_young)
+    rechecked = stats["qptd/incremental/rechecked"]
+    assert len(young) <= rechecked <= len(young) + len(young_aliases)
+    assert stats["qptd/incremental/not_modified"] == rechecked - len(edited_young)
     assert stats["qptd/incremental/skipped_known"] == 60 - len(young)
-    assert server.served_by_kind["not_modified"] == len(young) - len(edited_young)
+    assert server.served_by_kind["not_modified"] == rechecked - len(edited_young)
     assert {r["url"].split("quocphongthudo.vn")[1] for r in rows} == edited_young
-    result = merge_files(exports, [tmp_path / "r2.parquet"], "r2")
+    result = merge_pending(exports)
+    assert result is not None
     assert (result.added, result.updated, result.unchanged) == (0, len(edited_young), 0)
     assert read_dataset(ExportsLayout(exports)).num_rows == 60

@@ -19,7 +19,8 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 def _fixture_rows() -> list[dict[str, Any]]:
     rows = []
-    for path in sorted(PAGES.glob("replica-*.json")):
+    # One row per article: replica-real-* are the same articles in the real template.
+    for path in sorted(PAGES.glob("replica-[0-9]*.json")):
         row = json.loads(path.read_text(encoding="utf-8"))
         row["parser_version"] = "0.0.1+old"
         rows.append(row)

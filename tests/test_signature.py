@@ -40,11 +40,11 @@ def S(  # noqa: N802 - reads like a table row
 CASES = [
     # -- name and position ---------------------------------------------------------------
     S(
-        "Nguyễn Xuân Lưu, Thành ủy viên,\nBí thư Quận ủy, Chủ tịch UBND quận Thanh Xuân",
+        "Trần Minh Khôi, Thành ủy viên,\nBí thư Quận ủy, Chủ tịch UBND quận Tây Hồ",
         [
             A(
-                "Nguyễn Xuân Lưu",
-                position="Thành ủy viên, Bí thư Quận ủy, Chủ tịch UBND quận Thanh Xuân",
+                "Trần Minh Khôi",
+                position="Thành ủy viên, Bí thư Quận ủy, Chủ tịch UBND quận Tây Hồ",
             )
         ],
     ),
@@ -154,7 +154,7 @@ CASES = [
     S("HOÀNG LAN - CTV", [A("Hoàng Lan", role="CTV")]),
     S("CTV TRẦN HẢI", [A("Trần Hải", role="CTV")]),
     # A caption before a photo credit is not a signature: its subject is no author.
-    S("Đại úy QNCN Trịnh Ngọc Lợi. Ảnh: MẠNH MINH", [A("Mạnh Minh", role="Ảnh")]),
+    S("Thượng úy QNCN Lê Văn Tuấn. Ảnh: HOÀNG SƠN", [A("Hoàng Sơn", role="Ảnh")]),
     # The signature glued to the last sentence of the body.
     S("Các em học sinh vui vẻ tham gia hội trại. Kim Nga", [A("Kim Nga")]),
     S("(Lê Thắng)", [A("Lê Thắng")]),
@@ -178,8 +178,8 @@ CASES = [
     S("T/ h: Đài PT-TH Hải Dương", [], "Đài PT-TH Hải Dương"),
     S("Tin, ảnh: TTXVN", [], "TTXVN"),
     S("(HNM) -", [], "Hànộimới"),
-    S("QPTD -Thứ Sáu, 18/03/2022, 07:31 (GMT+7)", [], "Tạp chí Quốc phòng toàn dân"),
-    S("Báo Quân Đội Nhân Dân Báo Quân Đội Nhân Dân 85 ngày", [], "Báo Quân đội nhân dân"),
+    S("QPTD -Thứ Ba, 07/06/2022, 09:12 (GMT+7)", [], "Tạp chí Quốc phòng toàn dân"),
+    S("Báo Quân Đội Nhân Dân Báo Quân Đội Nhân Dân 12 giờ", [], "Báo Quân đội nhân dân"),
     # -- the paper's staff: never an author -------------------------------------------------
     S("PV", [], kind="staff"),
     S("P.V.", [], kind="staff"),
@@ -271,9 +271,9 @@ def test_every_rank_in_both_spellings(rank: str) -> None:
     ("paragraphs", "body_len", "signature"),
     [
         (
-            ["Thân bài dài.", "Nguyễn Xuân Lưu, Thành ủy viên,", "Bí thư Quận ủy"],
+            ["Thân bài dài.", "Trần Minh Khôi, Thành ủy viên,", "Bí thư Quận ủy"],
             1,
-            ["Nguyễn Xuân Lưu, Thành ủy viên,", "Bí thư Quận ủy"],
+            ["Trần Minh Khôi, Thành ủy viên,", "Bí thư Quận ủy"],
         ),
         (["Thân bài.", "Hội nghị kết thúc tốt đẹp."], 2, []),  # a sentence, not an author
         (["Thân bài.", "Hội nghị kết thúc tốt đẹp.", "MINH HIẾU"], 2, ["MINH HIẾU"]),

@@ -6,9 +6,10 @@ Signatures are scored on three sets side by side, per field (names, rank, academ
 position, role, source), with precision, recall and the exact rate of the cases that label
 the field, plus the share of signatures the parser marks ``partial`` or ``unparsed``:
 
-- **real**: ``evaluation/signatures-real.jsonl``, real credit lines of Vietnamese military,
-  political and provincial press with hand labels (a copy of
-  ``../shared/portal/signatures-real.jsonl``); the numbers that matter most;
+- **real**: ``../shared/portal/signatures-real.jsonl``, real credit lines of Vietnamese
+  military, political and provincial press with hand labels, read where the team keeps them
+  (the project holds no copy; without them this set is skipped, and the report says so);
+  the numbers that matter most;
 - **own**: ``evaluation/signatures.jsonl``, our own lines in every form of the portal, with
   the detection of the signature at the end of a body (rows ``split: heldout`` were written
   after the parser and are also shown alone);
@@ -40,6 +41,8 @@ from typing import Any
 from qptd_spider.extract import extract_item
 from qptd_spider.normalize.dates import parse_date
 from qptd_spider.normalize.signature import parse_signature, split_signature
+
+from .shared_evidence import REAL_SIGNATURES, absent
 
 EVALUATION = Path(__file__).parent / "evaluation"
 AUTHOR_FIELDS = ("rank", "academic_title", "position", "role")
@@ -308,8 +311,12 @@ def score_detection(rows: Iterable[dict[str, Any]]) -> FieldScore:
 def signature_sets(replica: int) -> list[SetScore]:
     """The three sets, real first."""
     own = load_jsonl(EVALUATION / "signatures.jsonl")
-    sets = [
-        _score("real", real_cases(load_jsonl(EVALUATION / "signatures-real.jsonl"))),
+    sets = []
+    if REAL_SIGNATURES.exists():
+        sets.append(_score("real", real_cases(load_jsonl(REAL_SIGNATURES))))
+    else:
+        print(absent(REAL_SIGNATURES), file=sys.stderr)
+    sets += [
         _score("own", own_cases(own)),
         _score(
             "own, held out",

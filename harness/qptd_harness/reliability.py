@@ -79,7 +79,7 @@ class ReliabilityResult:
     in_dataset: int = 0
     correct: int = 0
     wrong: list[str] = field(default_factory=list)
-    duplicated: int = 0  # rows of the dataset beyond one per URL
+    duplicated: int = 0  # rows of the dataset beyond one per article
     fetched_twice: int = 0  # articles journaled by more than one run
     recovered: int = 0  # failed in the first run, in the dataset at the end
     lost: list[str] = field(default_factory=list)
@@ -207,17 +207,20 @@ def scenario_merge(base_url: str, workdir: Path, articles: int) -> list[RunCount
 def account(result: ReliabilityResult, portal: Portal, workdir: Path) -> ReliabilityResult:
     """Every article of the replica: in the dataset once and right, or lost."""
     exports = workdir / "exports"
-    truth = {portal.path_of(i): portal.truth(i) for i in range(portal.n_articles)}
     rows = read_dataset(ExportsLayout(exports)).to_pylist()
-    paths = Counter(urlsplit(r["url"]).path for r in rows)
-    result.duplicated = sum(n - 1 for n in paths.values())
-    by_path = {urlsplit(r["url"]).path: r for r in rows}
-    result.in_dataset = len(by_path)
-    for path, row in by_path.items():
-        expected = truth.get(path)
-        if expected is None:
+    # The portal serves some articles under a second path: a row is an article of the
+    # replica whichever of its paths the row's URL is.
+    articles = Counter(portal.index_of(urlsplit(r["url"]).path) for r in rows)
+    result.duplicated = sum(n - 1 for i, n in articles.items() if i is not None)
+    result.in_dataset = len(articles)
+    for row in rows:
+        path = urlsplit(row["url"]).path
+        index = portal.index_of(path)
+        if index is None:
             result.wrong.append(f"{path}: not an article of the replica")
-        elif any(row[k] != expected[k] for k in ("title", "lead", "body", "authors")):
+            continue
+        expected = portal.truth(index)
+        if any(row[k] != expected[k] for k in ("title", "lead", "body", "authors")):
             result.wrong.append(path)
         else:
             result.correct += 1
@@ -229,12 +232,12 @@ def account(result: ReliabilityResult, portal: Portal, workdir: Path) -> Reliabi
     result.fetched_twice = sum(1 for n in journaled.values() if n > 1)
     first_failures = workdir / f"{result.runs[0].name}.failures.jsonl"
     first_failed = (
-        {urlsplit(f["url"]).path for f in read_failures([first_failures])}
+        {portal.index_of(urlsplit(f["url"]).path) for f in read_failures([first_failures])}
         if first_failures.exists()
         else set()
     )
-    result.recovered = len(first_failed & set(by_path))
-    result.lost = sorted(set(truth) - set(by_path))
+    result.recovered = len((first_failed - {None}) & set(articles))
+    result.lost = sorted(portal.path_of(i) for i in range(portal.n_articles) if i not in articles)
     return result
 
 

@@ -19,11 +19,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .replica.server import _require_loopback
+from .shared_evidence import REAL_CMS, SHARED_PORTAL
 
-# Where the team's real pages are, beside the repository (CI has them; a fresh clone
-# elsewhere does not, and the tests that need them say so).
-SHARED_PORTAL = Path(__file__).resolve().parents[2].parent / "shared" / "portal"
-REAL_CMS = SHARED_PORTAL / "real-cms"
+__all__ = ["REAL_CMS", "SHARED_PORTAL", "StoredSiteServer", "load_site"]
 
 
 @dataclass(frozen=True)

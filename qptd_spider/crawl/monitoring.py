@@ -50,8 +50,8 @@ def incremental_summary(stats: dict[str, Any]) -> dict[str, Any]:
     journaled = _int(stats, "qptd/incremental/skipped_journaled")
     not_modified = _int(stats, "qptd/incremental/not_modified")
     text = (
-        f"{new} articles fetched and parsed, {known + journaled} already in the dataset "
-        f"or a journal waiting for merge (not fetched; `-a full=1` to fetch them)"
+        f"{new} articles fetched and parsed, {known + journaled} article URLs already in the "
+        f"dataset or a journal waiting for merge (not fetched; `-a full=1` to fetch them)"
     )
     if not_modified:
         text += f", {not_modified} re-checked and unchanged (304)"

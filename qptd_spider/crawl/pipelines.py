@@ -189,7 +189,7 @@ class SameArticlePipeline(StatsPipeline):
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         key = adapter.get("article_id") or f"text:{adapter.get('content_hash')}"
-        url = adapter.get("url")
+        url = str(adapter.get("url"))
         first = self._first_url.setdefault(key, url)
         if first == url:
             return item

@@ -87,7 +87,9 @@ class ArticleKeys:
         ]
         for name, values in (("url", keys), ("category_path", paths)):
             index = chunk.schema.get_field_index(name)
-            chunk = chunk.set_column(index, chunk.schema.field(index), pa.array(values, pa.string()))
+            chunk = chunk.set_column(
+                index, chunk.schema.field(index), pa.array(values, pa.string())
+            )
         return chunk
 
     def with_other_urls(self, table: pa.Table) -> pa.Table:

@@ -19,7 +19,9 @@ _DISCLAIMER = re.compile(
 _CREDITED = re.compile(r"\b(?:của|từ|thuộc về)\s+(?P<org>\S.*)$")
 _CAPITALIZED = re.compile(r"^[A-ZÀ-ỸĐ0-9]")
 # Words that end the name and go on with the sentence ("... Hồng Ngọc chỉ có tính chất").
-_NAME_ENDS = frozenset("chỉ có là không được đã đang và cho với nhằm để mang hoàn".split())
+_NAME_ENDS = frozenset(
+    "chỉ có là không được đã đang và cho với nhằm để mang hoàn".split()  # noqa: SIM905
+)
 
 
 def is_disclaimer(paragraph: str) -> bool:

@@ -3,8 +3,8 @@
 A QPTĐ signature has no markup of its own: it is the last short paragraph or two of the
 body, in many forms (docs/PORTAL.md, "Signatures"):
 
-    Nguyễn Xuân Lưu, Thành ủy viên,
-    Bí thư Quận ủy, Chủ tịch UBND quận Thanh Xuân
+    Trần Minh Khôi, Thành ủy viên,
+    Bí thư Quận ủy, Chủ tịch UBND quận Tây Hồ
     Thượng tướng, Viện sĩ, Tiến sĩ NGUYỄN HUY HIỆU
     Đại tá NGUYỄN VĂN A - Chính ủy Bộ Tư lệnh Thủ đô Hà Nội
     Bài, ảnh: MINH HIẾU - NGỌC ANH          T.Thụ-N.Quang-N.Hậu

@@ -148,7 +148,8 @@ class ArticlePage:
     """Extracts the fields of one article page."""
 
     ROOT = xpath(
-        "(//article[contains(concat(' ', normalize-space(@class), ' '), ' news-detail-layout-')])[1]"
+        "(//article[contains(concat(' ', normalize-space(@class), ' '),"
+        " ' news-detail-layout-')])[1]"
     )
     TITLE = "h1.title-detail[itemprop=headline]"
     TITLE_FALLBACKS = ("h1.title-detail", "h1[itemprop=headline]")
@@ -173,9 +174,9 @@ class ArticlePage:
     RELATED_PANELS = xpath(
         "//div[contains(concat(' ', normalize-space(@class), ' '), ' panel ')]"
         "[contains(@class, 'panel-related') or contains(@class, 'frame-involve')"
-        " or .//*[contains(@class, 'panel-title')][" + " or ".join(
-            f"normalize-space()='{t}'" for t in RELATED_PANEL_TITLES
-        ) + "]]"
+        " or .//*[contains(@class, 'panel-title')]["
+        + " or ".join(f"normalize-space()='{t}'" for t in RELATED_PANEL_TITLES)
+        + "]]"
     )
     # Inside the body, what no reader reads as the article: code, the read-aloud player
     # (div#audio17), sharing and rating widgets. CSS: style, script, audio, [id^=audio], .rating
@@ -235,7 +236,7 @@ class ArticlePage:
         if not self.is_complete():
             return "truncated"
         reading = self.body_reading
-        placed = reading.paragraphs or reading.signature_lines or reading.furniture
+        placed = bool(reading.paragraphs or reading.signature_lines or reading.furniture)
         if not placed and any(img.get("caption") for img in reading.images):
             placed = True
         if not placed and clean_whitespace(reading.source_text):
@@ -276,10 +277,10 @@ class ArticlePage:
         if og and clean_whitespace(og):
             self.rules["title"] = "og:title"
             return clean_whitespace(og)
-        text = text_of(select(self.document, "head title")) or None
-        if text:
+        head_title = text_of(select(self.document, "head title")) or None
+        if head_title:
             self.rules["title"] = "<title>"
-        return text
+        return head_title
 
     @cached_property
     def _lead_element(self) -> etree._Element | None:
@@ -384,6 +385,8 @@ class ArticlePage:
             word = clean_whitespace(word)
             if word:
                 seen.setdefault(word, None)
+        if seen:
+            self.rules["keywords"] = "meta keywords"
         return list(seen)
 
     def article_id(self) -> str | None:
@@ -448,6 +451,8 @@ class ArticlePage:
         )
         if rule:
             self.rules["signature"] = rule
+        if reading.images:
+            self.rules["images"] = "body img"
         if any(img.get("caption") for img in reading.images):
             self.rules["captions"] = "figure/table/next block"
         reading.source_text = "".join(sources)
@@ -486,7 +491,9 @@ class ArticlePage:
     def related_urls(self) -> list[str]:
         """Article links of the related-article panels ("Tin liên quan", "Bài viết khác")."""
         hrefs = [
-            str(h) for panel in self.RELATED_PANELS(self.document) for h in panel.xpath(".//a/@href")
+            str(h)
+            for panel in self.RELATED_PANELS(self.document)
+            for h in panel.xpath(".//a/@href")
         ]
         return absolute_links(self.url, hrefs)
 

@@ -20,14 +20,18 @@ __all__ = ["furniture_kind", "is_disclaimer"]
 # Matched on folded text (case, tone style and spacing folded by ``fold``).
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "Lượt xem: 1.234", "Số lượt xem: 12", "Lượt đọc 45", "Views: 3"
-    ("view_counter", re.compile(r"^(?:số\s+)?(?:lượt\s+(?:xem|đọc|truy cập)|views?)\s*:?\s*[\d.,]+$")),
+    ("view_counter",
+     re.compile(r"^(?:số\s+)?(?:lượt\s+(?:xem|đọc|truy cập)|views?)\s*:?\s*[\d.,]+$")),
     # "Từ khóa: ...", "Tags: ...", "Thẻ: ..."
     ("tags", re.compile(r"^(?:từ\s+khóa|tags?|thẻ)\s*:")),
     # "Xem thêm: ...", "Đọc thêm: ...", "Tin liên quan: ..."
-    ("read_more", re.compile(r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>»]")),
+    ("read_more",
+     re.compile(r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>»]")),
     # "Chia sẻ", "In bài", "Lưu", "Đọc bài", "Gửi email": buttons left inside the body.
-    ("widget", re.compile(r"^(?:chia\s+sẻ|in\s+bài(?:\s+viết)?|lưu|đọc\s+bài|gửi\s+email|bình\s+luận)$")),
+    ("widget",
+     re.compile(r"^(?:chia\s+sẻ|in\s+bài(?:\s+viết)?|lưu|đọc\s+bài|gửi\s+email|bình\s+luận)$")),
 )  # fmt: skip
+
 
 def furniture_kind(line: str) -> str | None:
     """The kind of page furniture ``line`` is, or None when it is text of the article."""

@@ -99,7 +99,7 @@ def _menu() -> str:
 
 
 def _sidebar(portal: Portal) -> str:
-    """"Tin nổi bật": the newest articles of the whole portal, in the main list's item
+    """ "Tin nổi bật": the newest articles of the whole portal, in the main list's item
     classes, with the account that posted them (never an author)."""
     items = "".join(_list_item(portal, i, "sidebar") for i in range(min(3, portal.n_articles)))
     return (
@@ -121,7 +121,7 @@ def _page(
     footer = (
         '<div class="region-bottom"><div class="table-footer"><div class="footer-contact">'
         '<p class="title">BÁO QUỐC PHÒNG THỦ ĐÔ (BẢN MÔ PHỎNG)</p>'
-        '<p><b>Địa chỉ:</b> Số 1, phố Mô Phỏng, Hà Nội</p>'
+        "<p><b>Địa chỉ:</b> Số 1, phố Mô Phỏng, Hà Nội</p>"
         '<a href="/gioi-thieu-ban-mo-phong">Giới thiệu</a></div></div></div>'
     )
     return (
@@ -227,7 +227,7 @@ def _signature_block(lines: list[str]) -> str:
     return f'<p style="text-align:right;"><strong>{joined}</strong></p>'
 
 
-def article_page(portal: Portal, i: int, related: list[str]) -> str:
+def article_page(portal: Portal, i: int, related: list[tuple[str, str]]) -> str:
     """Article ``i`` as the real CMS serves it; ``related`` are the related panel's links
     (written by the caller, which knows the portal's link noise)."""
     a = portal.article(i)
@@ -274,18 +274,14 @@ def article_page(portal: Portal, i: int, related: list[str]) -> str:
         '<a class="hide" href="javascript:void(0);"><img src="/Common/images/dam.png" alt="Giảm tương phản"/></a>'
         "</div></header>"
     )
-    lead = (
-        '<div class="brief font-size-text mb-10"><p>'
-        f"QPTĐ-{_text(a.lead, a, rng)}</p></div>"
-    )
+    lead = f'<div class="brief font-size-text mb-10"><p>QPTĐ-{_text(a.lead, a, rng)}</p></div>'
     related_items = "".join(
         f'<article class="list-news-one"><h2 class="h4 title"><a href="{href}">{escape(title)}'
         "</a></h2></article>"
         for href, title in related
     )
     left = (
-        _breadcrumb(chain)
-        + '<div id="module17" class="ModuleWrapper">'
+        _breadcrumb(chain) + '<div id="module17" class="ModuleWrapper">'
         '<article id="article17" class="news-detail-layout-type-2 mb-20">'
         f'{header}<div class="article-content"><div class="block-core-a3">'
         f'<h1 class="title-detail">{escape(a.title_written)}</h1>'
@@ -408,7 +404,7 @@ def home_page(portal: Portal) -> str:
         newest = [portal.category_page(top.path, 1)[:2]][0]
         posts = "".join(
             f'<div class="post-item"><h5 class="tile-wrapper"><a href="{portal.path_of(i)}">'
-            f"{escape(portal.article(i).title_written)}</a></h5><div class=\"time-news\"></div></div>"
+            f'{escape(portal.article(i).title_written)}</a></h5><div class="time-news"></div></div>'
             for i in newest
         )
         panels.append(
@@ -417,7 +413,7 @@ def home_page(portal: Portal) -> str:
             '<div class="panel-body"><section class="clearfix highlightType-5-edu bottom">'
             f"{posts}</section></div></div>"
         )
-    newest = range(min(6, portal.n_articles))
+    newest = list(range(min(6, portal.n_articles)))
     entries = "".join(_list_item(portal, i, "list") for i in newest)
     # An article served under a second path, listed under it too: the list item's id says
     # it is the same article.
