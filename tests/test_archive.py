@@ -342,6 +342,44 @@ def test_a_cut_anywhere_in_the_last_record_is_counted_torn_and_not_read(
         assert stats.torn == 0, missing
 
 
+def test_a_flipped_byte_damages_one_record_and_the_rest_is_read(
+    crawled: tuple[Any, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 22, point 14: one flipped byte in the middle of the file used to end the file
+    # there ("a killed crawl"). Each record is its own gzip member: read on from the next.
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    [good] = warc_files(exports / "warc")
+    data = bytearray(good.read_bytes())
+    records = [
+        (o, r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for o, r in iter_archive(good)
+    ]
+    ends = [offset for offset, _, _ in records[1:]] + [len(data)]
+    responses = [
+        k
+        for k, (_, kind, url) in enumerate(records)
+        if kind == "response" and url.endswith(".html")
+    ]
+    index = responses[len(responses) // 2]  # an article's response, half way through
+    start, end = records[index][0], ends[index]
+    pages = _archived_pages(layout)
+    flipped = tmp_path / "flipped.warc.gz"
+    for position in (start + 20, (start + end) // 2, end - 12):  # header, body, near its end
+        damaged = bytearray(data)
+        damaged[position] ^= 0xFF
+        flipped.write_bytes(bytes(damaged))
+        stats = ReadStats()
+        read = [o for o, _ in iter_archive(flipped, stats)]
+        assert read == [o for k, (o, _, _) in enumerate(records) if k != index], position
+        assert (stats.records, stats.damaged, stats.torn) == (len(records) - 1, 1, 0)
+    assert main(["reparse", str(flipped), "--exports", str(exports)]) == 0
+    out = capsys.readouterr().out
+    assert f": {pages - 1} articles re-parsed from 1 WARC file(s)" in out
+    assert "1 damaged record(s) skipped" in out and "torn" not in out
+    report = latest_run_file(exports)
+    assert (report["damaged_records"], report["torn_records"]) == (1, 0)
+
+
 def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
     crawled: tuple[Any, Path], tmp_path: Path
 ) -> None:

@@ -60,6 +60,7 @@ class ReparseResult(OfflineResult):
     files: list[str] = field(default_factory=list)
     skipped: int = 0
     torn_records: int = 0
+    damaged_records: int = 0
     unreadable_files: list[str] = field(default_factory=list)
 
 
@@ -269,6 +270,7 @@ class Reparser(OfflineRun):
             "unreadable_files": r.unreadable_files,
             "skipped_records": r.skipped,
             "torn_records": r.torn_records,
+            "damaged_records": r.damaged_records,
             "ok": not r.unreadable_files,
         }
 
@@ -304,8 +306,15 @@ class Reparser(OfflineRun):
             return
         self.result.files.append(str(path))
         self.result.torn_records += stats.torn
+        self.result.damaged_records += stats.damaged
         if stats.torn:
             logger.warning("%s ends with a torn record (a killed crawl): skipped", path)
+        if stats.damaged:
+            logger.warning(
+                "%s holds %d damaged record(s) (corrupt bytes): skipped, the rest read",
+                path,
+                stats.damaged,
+            )
 
     def _work_of(self, pending: _Pending, target: PortalUrls | None, path: Path) -> Iterator[Work]:
         """What to parse of one response record (nothing: a page that is no article)."""
