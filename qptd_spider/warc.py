@@ -36,6 +36,8 @@ GZIP_LEVEL = 3
 # Our extension fields of a revisit record: where the record it refers to is.
 REFERS_TO_FILE = "QPTD-Refers-To-File"
 REFERS_TO_OFFSET = "QPTD-Refers-To-Offset"
+# A warcinfo field: the crawl's DOWNLOAD_MAXSIZE, the limit a re-parse inflates bodies to.
+MAXSIZE_FIELD = "qptd-download-maxsize"
 
 
 @dataclass(frozen=True)

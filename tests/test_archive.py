@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import unicodedata
 import urllib.request
+import zlib
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -340,6 +346,219 @@ def test_a_cut_anywhere_in_the_last_record_is_counted_torn_and_not_read(
         stats = ReadStats()
         assert len(list(iter_archive(cut, stats))) == index + 1
         assert stats.torn == 0, missing
+
+
+def _cp1258(text: str) -> bytes:
+    """``text`` in windows-1258, which has few composed Vietnamese letters: the others as a
+    letter it has followed by a combining tone mark (as Windows writes them), and what it
+    has no letter for as a character reference."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        decomposed = unicodedata.normalize("NFD", char)
+        try:
+            mark = decomposed[-1].encode("cp1258")
+        except UnicodeEncodeError:
+            mark = b""
+        if len(decomposed) > 1 and mark:
+            out += _cp1258(unicodedata.normalize("NFC", decomposed[:-1])) + mark
+        else:
+            out += f"&#{ord(char)};".encode()
+    return bytes(out)
+
+
+def _reencode(path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
+    """An article page of the replica (UTF-8) as a server in another charset sends it: the
+    charset in the header, in the page's meta only, or a UTF-16 page with its BOM, gzipped."""
+    text = body.decode("utf-8")
+    form = sum(path.encode()) % 3
+    if form == 0:
+        page = text.replace("charset=utf-8", "charset=windows-1258")
+        return _cp1258(page), {"Content-Type": "text/html; charset=windows-1258"}
+    if form == 1:
+        page = text.replace("charset=utf-8", "charset=windows-1258")
+        return _cp1258(page), {"Content-Type": "text/html"}
+    page = text.replace("charset=utf-8", "charset=utf-16")
+    return gzip.compress(page.encode("utf-16")), {
+        "Content-Type": "text/html; charset=utf-16",
+        "Content-Encoding": "gzip",
+    }
+
+
+class _ReencodingProxy(ThreadingHTTPServer):
+    """In front of a replica: every article page in another charset (``_reencode``)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str):
+        self.upstream = urlsplit(upstream).netloc
+        self.reencoded = 0
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    server: _ReencodingProxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        connection = http.client.HTTPConnection(self.server.upstream, timeout=30)
+        connection.request("GET", self.path)
+        answer = connection.getresponse()
+        body = answer.read()
+        headers = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_HEADERS}
+        connection.close()
+        if answer.status == 200 and urlsplit(self.path).path.endswith(".html"):
+            body, changed = _reencode(self.path, body)
+            headers.update(changed)
+            self.server.reencoded += 1
+        self.send_response(answer.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_HOP_HEADERS = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+
+
+def test_a_reparse_of_pages_in_other_charsets_reproduces_the_crawls_rows(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    # Issue 22, point 1: re-parse decoded every archived page as UTF-8, so a windows-1258
+    # or UTF-16 page the crawl read right came back as mojibake, and merge took it.
+    server = start_replica(15)
+    proxy = _ReencodingProxy(server.base_url)
+    proxy_thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    proxy_thread.start()
+    try:
+        exports = tmp_path / "exports"
+        done = _crawl(proxy, exports)
+        assert done.returncode == 0, done.stderr[-2000:]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert proxy.reencoded >= 15
+    merge_pending(exports)
+    crawled = _rows(exports)
+    assert len(crawled) == 15
+    # The crawl read them right: Vietnamese letters, no replacement character.
+    text = json.dumps(list(crawled.values()), ensure_ascii=False, default=str)
+    assert "\ufffd" not in text and "ệ" in text
+    layout = ExportsLayout(exports)
+    pages = _archived_pages(layout)
+    result = reparse(layout, everything=True, jobs=1)
+    assert (result.items, result.failed) == (pages, 0)
+    merged = merge_pending(exports)
+    assert merged is not None and merged.version is None
+    assert (merged.added, merged.updated, merged.unchanged) == (0, 0, 15)
+    assert _rows(exports) == crawled
+    # The journals themselves, row for row, but for the aliases the crawl found on other
+    # pages (``other_urls``: not in an article's own bytes; merge keeps them).
+    crawl_rows = _journal(layout, exclude=result.run_id)
+    reparse_rows = _journal(layout, only=result.run_id)
+    assert len(reparse_rows) == pages
+    for row in crawl_rows + reparse_rows:
+        row.pop("other_urls")
+    assert reparse_rows == crawl_rows
+
+
+def _journal(layout: ExportsLayout, only: str = "", exclude: str = "") -> list[dict[str, Any]]:
+    rows = []
+    for folder in sorted(layout.runs.iterdir()):
+        if (only and folder.name != only) or folder.name == exclude:
+            continue
+        journal = folder / "journal.jsonl"
+        rows += [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    return sorted(rows, key=lambda r: (r["url"], r["crawled_at"]))
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzipped (about 1/200 of it), made without holding them."""
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 31)
+    zeros = bytes(1 << 20)
+    return b"".join(deflate.compress(zeros) for _ in range(size >> 20)) + deflate.flush()
+
+
+def _reparse_peak_memory(exports: Path, warc: Path) -> tuple[int, int]:
+    """(exit code, peak resident memory in MB) of ``qptd reparse`` of one file, alone."""
+    command = [sys.executable, "-m", "qptd_spider.cli", "reparse", str(warc), "--jobs", "1"]
+    process = subprocess.Popen(
+        [*command, "--exports", str(exports)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss // 1024  # kilobytes on Linux
+
+
+def test_a_gzip_bomb_in_the_archive_fails_too_large_in_bounded_memory(tmp_path: Path) -> None:
+    # Issue 22, point 9: the crawl stopped a bomb at DOWNLOAD_MAXSIZE (16 MB) but re-parse
+    # inflated it whole (5.3 GB). It inflates with the crawl's limit now, and says so.
+    from qptd_spider.warc import MAXSIZE_FIELD, WarcArchive
+
+    base = "http://127.0.0.1:1"
+    info = {
+        "qptd-target": {"id": "replica", "base_url": base, "canonical_base": CANONICAL},
+        MAXSIZE_FIELD: 16 * 1024 * 1024,
+    }
+    archive = WarcArchive(tmp_path / "w", "bomb", info)
+    bomb_url = f"{base}/thoi-su/bom-nen.html"
+    archive.write_exchange(
+        bomb_url,
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+        _gzip_bomb(1024**3),
+        "2026-01-01T00:00:00Z",
+    )
+    archive.write_exchange(
+        f"{base}/thoi-su/bai-thuong.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+        gzip.compress(_ARTICLE.encode()),
+        "2026-01-01T00:00:00Z",
+    )
+    archive.close()
+    [warc] = warc_files(tmp_path / "w")
+    assert warc.stat().st_size < 6 * 1024**2
+    exports = tmp_path / "exports"
+    code, peak_mb = _reparse_peak_memory(exports, warc)
+    assert code == 0
+    # The bomb is 1024 MB inflated: 2,228 MB peak before, 212 MB now (183 MB without it).
+    assert peak_mb < 400, peak_mb
+    record = latest_run_file(exports, "run.json")
+    assert record["counts"]["exported"] == 1
+    assert record["counts"]["failed"] == 1
+    [run] = (exports / "runs").iterdir()
+    [failure] = [json.loads(line) for line in (run / "failures.jsonl").read_text().splitlines()]
+    assert failure["kind"] == "too_large"
+    assert "DOWNLOAD_MAXSIZE (16777216 B)" in failure["error"]
+
+
+CANONICAL = "https://quocphongthudo.vn"
+_ARTICLE = (
+    '<html><head><meta charset="utf-8"></head><body>'
+    '<article class="news-detail-layout-type-2"><h1 class="title-detail">Bài thường</h1>'
+    '<div class="content-detail"><p>Nội dung bài viết.</p></div><div class="rating"></div>'
+    "</article></body></html>"
+)
 
 
 def test_a_flipped_byte_damages_one_record_and_the_rest_is_read(

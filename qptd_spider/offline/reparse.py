@@ -21,6 +21,7 @@ workers.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import multiprocessing
@@ -32,15 +33,27 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+
+from .. import settings as project_settings
 from ..items import item_record
 from ..layout import ExportsLayout
 from ..normalize.article import normalize_item
 from ..pages import ArticlePage, ListingHint
 from ..runs import RunError, check_run_id, list_runs
+from ..spiders.responses import page_text
 from ..urls import PortalUrls, canonicalize_item_urls, is_article_url
 from ..warc import (
+    MAXSIZE_FIELD,
     REFERS_TO_FILE,
     REFERS_TO_OFFSET,
     ReadStats,
@@ -124,10 +137,14 @@ class _Pending:
 
 @dataclass(frozen=True)
 class ArchivedPage:
-    """An archived article response, as a worker needs it (picklable, no open file)."""
+    """An archived article response, as a worker needs it (picklable, no open file):
+    ``body`` as it came off the wire (Content-Encoding not undone), ``headers`` as the
+    record keeps them, ``max_size`` the crawl's DOWNLOAD_MAXSIZE."""
 
     url: str
     body: bytes
+    headers: tuple[tuple[str, str], ...]
+    max_size: int
     hint: dict[str, Any]
     date: str
     warc_record: dict[str, Any]
@@ -142,6 +159,7 @@ class Unusable:
     url: str
     reason: str
     where: str
+    kind: str = "reparse"  # the failure's kind (``too_large``: past the crawl's size limit)
 
 
 Work = ArchivedPage | Unusable
@@ -158,7 +176,13 @@ def parse_archived(work: Work) -> Outcome:
     if isinstance(work, Unusable):
         return None, work
     try:
-        page = ArticlePage(_text(work.body), work.url, ListingHint(**work.hint))
+        try:
+            response = archived_response(work.url, work.headers, work.body, work.max_size)
+        except IgnoreRequest:  # what the crawl's HttpCompressionMiddleware refuses
+            return None, Unusable(work.url, _too_large(work.max_size), work.where, "too_large")
+        if not isinstance(response, TextResponse):
+            return None, Unusable(work.url, "not text", work.where)
+        page = ArticlePage(page_text(response), work.url, ListingHint(**work.hint))
         problem = page.problem()
         if problem is not None:
             return None, Unusable(work.url, problem, work.where)
@@ -203,6 +227,7 @@ class Reparser(OfflineRun):
         self.inline_pages = inline_pages
         # What a worker runs on a batch (a module-level function: workers import it by name).
         self.batch_parser: Callable[[list[Work]], list[Outcome]] = parse_batch
+        self.max_size = int(project_settings.DOWNLOAD_MAXSIZE)  # of the file being read
 
     def run(self, sources: list[Path]) -> ReparseResult:
         self.sources = sources
@@ -261,7 +286,7 @@ class Reparser(OfflineRun):
         if row is not None:
             self.write_item(row, self.result)
         elif unusable is not None:
-            self.fail(unusable.url, unusable.reason, unusable.where, self.result)
+            self.fail(unusable.url, unusable.reason, unusable.where, self.result, unusable.kind)
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         r = self.result
@@ -280,11 +305,14 @@ class Reparser(OfflineRun):
         stats = ReadStats()
         target: PortalUrls | None = None
         pending: _Pending | None = None
+        self.max_size = int(project_settings.DOWNLOAD_MAXSIZE)
         try:
             for offset, record in iter_archive(path, stats):
                 kind = record.rec_type
                 if kind == "warcinfo":
-                    target = _target_of(_warcinfo_fields(record.qptd_payload)) or target
+                    fields = _warcinfo_fields(record.qptd_payload)
+                    target = _target_of(fields) or target
+                    self.max_size = max_size_of(fields)
                     if target is not None:
                         self.target = target.describe()
                     continue
@@ -345,6 +373,8 @@ class Reparser(OfflineRun):
         yield ArchivedPage(
             url=url,
             body=record.qptd_payload,
+            headers=tuple(record.http_headers.headers),
+            max_size=self.max_size,
             hint=(pending.metadata or {}).get("listing_hint") or {},
             date=record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"),
             warc_record=WarcRef(
@@ -374,11 +404,71 @@ def _where(pending: _Pending) -> str:
     return f"record {pending.file} at {pending.offset}"
 
 
-def _text(body: bytes) -> str:
+def _too_large(max_size: int) -> str:
+    return f"too_large: over DOWNLOAD_MAXSIZE ({max_size} B) once decompressed"
+
+
+@dataclass
+class _OfflineCrawler:
+    """What HttpCompressionMiddleware reads of a crawler: its settings (the size limits),
+    its stats (none here) and its signals."""
+
+    settings: Settings
+    stats: None = None
+    signals: SignalManager = field(default_factory=SignalManager)
+
+
+@lru_cache(maxsize=8)
+def _decompression(max_size: int) -> HttpCompressionMiddleware:
+    settings = Settings(
+        {"DOWNLOAD_MAXSIZE": max_size, "DOWNLOAD_WARNSIZE": project_settings.DOWNLOAD_WARNSIZE}
+    )
+    return HttpCompressionMiddleware(crawler=cast(Crawler, _OfflineCrawler(settings)))
+
+
+def _header_value(value: str) -> bytes:
+    # ``warc.header_list`` made the wire's bytes text as latin-1: the same bytes back.
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("utf-8", errors="replace")
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def archived_response(
+    url: str, headers: Iterable[tuple[str, str]], body: bytes, max_size: int, status: int = 200
+) -> Response:
+    """The response the spider got for an archived one, made the crawl's way: the response
+    class Scrapy's download handler picks (``responsetypes``), then the crawl's own
+    HttpCompressionMiddleware (Content-Encoding undone within ``max_size``, ``IgnoreRequest``
+    past it). Its text is then what ``page_text`` gave the crawl: the header's charset, a
+    BOM, the page's meta, as Scrapy and w3lib read them."""
+    scrapy_headers = Headers()
+    for name, value in headers:
+        scrapy_headers.appendlist(name, _header_value(value))
+    cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)
+    response = cls(url=url, status=status, headers=scrapy_headers, body=body)
+    # Scrapy 2.13 still takes the spider argument that later versions deprecate.
+    decoded = _decompression(max_size).process_response(Request(url), response, *_SPIDER_ARG)
+    assert isinstance(decoded, Response)  # the middleware only ever returns a response
+    return decoded
+
+
+_SPIDER_ARG: tuple[None, ...] = (
+    ()
+    if inspect.signature(HttpCompressionMiddleware.process_response).parameters["spider"].default
+    is None
+    else (None,)
+)
+
+
+def max_size_of(fields: dict[str, Any]) -> int:
+    """The crawl's DOWNLOAD_MAXSIZE a file's warcinfo names; the project's for archives
+    that do not say (or say 0, no limit: a re-parse never inflates without one)."""
+    try:
+        value = int(fields.get(MAXSIZE_FIELD) or 0)
+    except ValueError:
+        value = 0
+    return value if value > 0 else int(project_settings.DOWNLOAD_MAXSIZE)
 
 
 def reparse(

@@ -113,11 +113,16 @@ class OfflineRun:
         self.journal.write(row)
         result.items += 1
 
-    def fail(self, url: str, reason: str, where: str, result: OfflineResult) -> None:
+    def fail(
+        self, url: str, reason: str, where: str, result: OfflineResult, kind: str | None = None
+    ) -> None:
+        """One failure: of ``kind`` (default: the run's kind, ``reparse``...)."""
         result.failed += 1
         self.reasons[reason] += 1
         # The crawl's own failure records (no crawl state: nothing here is fetched again).
-        self.failures.record(url, self.kind, f"{reason} ({where})", attempts=1, page="article")
+        self.failures.record(
+            url, kind or self.kind, f"{reason} ({where})", attempts=1, page="article"
+        )
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         return {
