@@ -183,7 +183,10 @@ def test_a_parser_error_on_one_page_fails_that_page_only(
         for line in layout.run(result.run_id).failures.read_text(encoding="utf-8").splitlines()
     ]
     [failure] = [f for f in failures if "parser error" in f["error"]]
-    assert failure["url"] == broken[0] and failure["kind"] == "reparse"
+    # Under its canonical URL (the crawl's own failures are), not the replica's host.
+    assert broken[0].startswith("http://127.0.0.1:")
+    canonical = "https://quocphongthudo.vn" + urlsplit(broken[0]).path
+    assert failure["url"] == canonical and failure["kind"] == "reparse"
     assert "KeyError" in failure["error"]
     assert find_run(layout, result.run_id).status == "finished"
 
@@ -320,6 +323,26 @@ def test_bad_archives_are_named_and_the_rest_is_read(
     assert 40 < parsed < 80
     assert main(["reparse", "20990101T000000000000Z", "--exports", str(exports)]) == 2
     assert "neither a WARC file nor a run" in capsys.readouterr().err
+
+
+def test_a_reparse_that_reads_no_file_is_a_failed_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 22, point 17: it exited 2 and recorded its run "finished", ready to merge.
+    exports = tmp_path / "exports"
+    not_gzip = tmp_path / "plain.warc.gz"
+    not_gzip.write_text("WARC/1.1\r\nnot compressed\r\n")
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(gzip.compress(b"this is no WARC record at all\n" * 20))
+    assert main(["reparse", str(not_gzip), str(garbage), "--exports", str(exports)]) == 2
+    assert "plain.warc.gz is not a gzip file" in capsys.readouterr().err
+    layout = ExportsLayout(exports)
+    [run] = (exports / "runs").iterdir()
+    record = find_run(layout, run.name)
+    assert record.status == "failed"
+    assert record.records[0]["health"]["ok"] is False
+    assert record.records[0]["finish_reason"].startswith("no WARC file could be read: ")
+    assert pending_runs(layout) == []
 
 
 @pytest.mark.parametrize("record_kind", ["response", "request", "metadata"])
@@ -549,6 +572,7 @@ def test_a_gzip_bomb_in_the_archive_fails_too_large_in_bounded_memory(tmp_path: 
     [run] = (exports / "runs").iterdir()
     [failure] = [json.loads(line) for line in (run / "failures.jsonl").read_text().splitlines()]
     assert failure["kind"] == "too_large"
+    assert failure["url"] == f"{CANONICAL}/thoi-su/bom-nen.html"  # not the crawled host
     assert "DOWNLOAD_MAXSIZE (16777216 B)" in failure["error"]
 
 
@@ -652,8 +676,17 @@ def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
         "not a page of the run's target": 1,
         "not HTML (image/jpeg)": 1,
     }
-    failures = (exports / "runs" / result.run_id / "failures.jsonl").read_text().splitlines()
-    assert all(json.loads(line)["kind"] == "reparse" for line in failures)
+    failures = [
+        json.loads(line)
+        for line in (exports / "runs" / result.run_id / "failures.jsonl").read_text().splitlines()
+    ]
+    assert [f["kind"] for f in failures] == ["reparse", "reparse"]
+    # A page of the target under its canonical URL, as the crawl records it; another
+    # site's page as it was.
+    assert [f["url"] for f in failures] == [
+        "http://example.com/a/b.html",
+        "https://quocphongthudo.vn/a/c.html",
+    ]
 
 
 def test_the_archive_can_be_turned_off(start_replica: StartReplica, tmp_path: Path) -> None:

@@ -179,20 +179,34 @@ def parse_archived(work: Work) -> Outcome:
         try:
             response = archived_response(work.url, work.headers, work.body, work.max_size)
         except IgnoreRequest:  # what the crawl's HttpCompressionMiddleware refuses
-            return None, Unusable(work.url, _too_large(work.max_size), work.where, "too_large")
+            return None, Unusable(
+                _canonical(work), _too_large(work.max_size), work.where, "too_large"
+            )
         if not isinstance(response, TextResponse):
-            return None, Unusable(work.url, "not text", work.where)
+            return None, Unusable(_canonical(work), "not text", work.where)
         page = ArticlePage(page_text(response), work.url, ListingHint(**work.hint))
         problem = page.problem()
         if problem is not None:
-            return None, Unusable(work.url, problem, work.where)
+            return None, Unusable(_canonical(work), problem, work.where)
         item = page.to_item(crawled_at=work.date)
         canonicalize_item_urls(item, _portal(*work.target))
         item.warc_record = work.warc_record
         return dict(normalize_item(item_record(item))), None
     except Exception as exc:  # a parser bug on one page: that page fails, the run goes on
         logger.exception("re-parse of %s failed", work.url)
-        return None, Unusable(work.url, f"parser error: {type(exc).__name__}: {exc}", work.where)
+        reason = f"parser error: {type(exc).__name__}: {exc}"
+        return None, Unusable(_canonical(work), reason, work.where)
+
+
+def _canonical(work: ArchivedPage) -> str:
+    return failure_url(work.url, _portal(*work.target))
+
+
+def failure_url(url: str, target: PortalUrls | None) -> str:
+    """The URL a failure is recorded under: a page of the target under its canonical URL,
+    as the crawl's failures are (not the replica's or a mirror's host); another site's as
+    it was."""
+    return target.canonical(url) if target is not None and target.is_portal(url) else url
 
 
 def parse_batch(batch: list[Work]) -> list[Outcome]:
@@ -288,6 +302,14 @@ class Reparser(OfflineRun):
         elif unusable is not None:
             self.fail(unusable.url, unusable.reason, unusable.where, self.result, unusable.kind)
 
+    def failed_reason(self, result: OfflineResult) -> str | None:
+        """Files named and none of them read: the run did nothing it was asked to (the
+        command exits 2), so it is failed, not a finished run for merge to take."""
+        r = self.result
+        if r.unreadable_files and not r.files:
+            return "no WARC file could be read: " + "; ".join(r.unreadable_files)
+        return None
+
     def report(self, result: OfflineResult) -> dict[str, Any]:
         r = self.result
         return super().report(result) | {
@@ -355,7 +377,9 @@ class Reparser(OfflineRun):
         if record.rec_type == "revisit":
             resolved = self._resolve_revisit(record, path)
             if resolved is None:
-                yield self._unusable(url, "the archived copy a 304 refers to is missing", pending)
+                yield self._unusable(
+                    url, "the archived copy a 304 refers to is missing", pending, target
+                )
                 return
             pending = resolved
             record = resolved.record
@@ -364,11 +388,13 @@ class Reparser(OfflineRun):
             self.result.skipped += 1  # redirects, errors: the crawl recorded those
             return
         if target is None or not target.may_fetch(url):
-            yield self._unusable(url, "not a page of the run's target", pending)
+            yield self._unusable(url, "not a page of the run's target", pending, target)
             return
         content_type = record.http_headers.get_header("Content-Type") or ""
         if "html" not in content_type.lower():
-            yield self._unusable(url, f"not HTML ({content_type or 'no Content-Type'})", pending)
+            yield self._unusable(
+                url, f"not HTML ({content_type or 'no Content-Type'})", pending, target
+            )
             return
         yield ArchivedPage(
             url=url,
@@ -396,8 +422,8 @@ class Reparser(OfflineRun):
         return _Pending(int(offset), original, file, original.qptd_metadata)
 
     @staticmethod
-    def _unusable(url: str, reason: str, pending: _Pending) -> Unusable:
-        return Unusable(url, reason, _where(pending))
+    def _unusable(url: str, reason: str, pending: _Pending, target: PortalUrls | None) -> Unusable:
+        return Unusable(failure_url(url, target), reason, _where(pending))
 
 
 def _where(pending: _Pending) -> str:

@@ -78,7 +78,11 @@ class OfflineRun:
             result.failures_by_reason = dict(self.reasons)
             # A run that broke off is held back from merge (``failed``): what it journaled
             # is valid, but it is not the whole of what it was asked to do.
-            broke_off = f"{type(error).__name__}: {error}" if error is not None else None
+            broke_off = (
+                f"{type(error).__name__}: {error}"
+                if error is not None
+                else self.failed_reason(result)
+            )
             record.update(
                 status="failed" if broke_off else "finished",
                 finished_at=utc_now_iso(),
@@ -102,6 +106,10 @@ class OfflineRun:
 
     def produce(self, result: OfflineResult) -> None:
         raise NotImplementedError
+
+    def failed_reason(self, result: OfflineResult) -> str | None:
+        """Why a run that ended without an error still failed (None: it did not)."""
+        return None
 
     def write_item(self, row: dict[str, Any], result: OfflineResult) -> None:
         """Journal a valid item; write an invalid one whole, with its reasons, to rejects."""
