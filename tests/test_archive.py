@@ -689,6 +689,53 @@ def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
     ]
 
 
+def _article_html(title: str) -> bytes:
+    return _ARTICLE.replace("Bài thường", title).encode()
+
+
+def _exchange(archive: Any, url: str, status: int, html: bytes, *headers: tuple[str, str]) -> Any:
+    return archive.write_exchange(
+        url,
+        "GET",
+        [],
+        status,
+        [("Content-Type", "text/html; charset=utf-8"), *headers],
+        html,
+        "2026-01-01T00:00:00Z",
+    )
+
+
+_TARGET_INFO = {
+    "qptd-target": {"id": "replica", "base_url": "http://127.0.0.1:1", "canonical_base": CANONICAL}
+}
+
+
+def test_archived_redirects_and_errors_are_skipped_not_parsed(tmp_path: Path) -> None:
+    # A mutant survived that handed archived redirects to the parser (reparse.py:326 at
+    # 11ca4dc): a redirect's body is no article, whatever it holds; the crawl followed it.
+    from qptd_spider.warc import WarcArchive
+
+    base = "http://127.0.0.1:1/thoi-su"
+    archive = WarcArchive(tmp_path / "warc", "run", _TARGET_INFO)
+    for status in (301, 302, 308, 404, 500):
+        _exchange(
+            archive,
+            f"{base}/bai-{status}.html",
+            status,
+            _article_html(f"Bài {status}"),
+            ("Location", f"{base}/noi-khac.html"),
+        )
+    _exchange(archive, f"{base}/noi-khac.html", 200, _article_html("Bài đích"))
+    archive.close()
+    exports = tmp_path / "exports"
+    result = reparse(ExportsLayout(exports), [str(p) for p in warc_files(tmp_path / "warc")])
+    assert (result.items, result.failed, result.skipped) == (1, 0, 5)
+    journal = ExportsLayout(exports).run(result.run_id).journal.read_text(encoding="utf-8")
+    assert [json.loads(line)["url"] for line in journal.splitlines()] == [
+        f"{CANONICAL}/thoi-su/noi-khac.html"
+    ]
+
+
 def test_the_archive_can_be_turned_off(start_replica: StartReplica, tmp_path: Path) -> None:
     server = start_replica(10)
     exports = tmp_path / "exports"
