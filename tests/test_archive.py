@@ -710,6 +710,39 @@ _TARGET_INFO = {
 }
 
 
+def test_revisits_refer_only_to_the_same_page_inside_the_archive_folder(tmp_path: Path) -> None:
+    # Issue 22, point 15: a revisit's QPTD-Refers-To-File was read wherever it pointed
+    # (../../...), and whatever record it found became the revisit's row.
+    from qptd_spider.warc import WarcArchive, WarcRef
+
+    base = "http://127.0.0.1:1/thoi-su"
+    outside = WarcArchive(tmp_path / "elsewhere", "other", _TARGET_INFO)
+    foreign = _exchange(outside, f"{base}/x.html", 200, _article_html("Bài bên ngoài"))
+    outside.close()
+    archive = WarcArchive(tmp_path / "warc", "run", _TARGET_INFO)
+    stored = _exchange(archive, f"{base}/x.html", 200, _article_html("Bài đã lưu"))
+
+    def revisit(url: str, refers_to: WarcRef) -> None:
+        archive.write_revisit(url, "GET", [], 304, [], "2026-01-02T00:00:00Z", refers_to)
+
+    revisit(f"{base}/x.html", stored)  # as a crawl writes it: read
+    escaped = str(Path("..") / "elsewhere" / foreign.file)
+    revisit(f"{base}/x.html", WarcRef(**{**foreign.as_dict(), "file": escaped}))
+    absolute = str(tmp_path / "elsewhere" / foreign.file)
+    revisit(f"{base}/x.html", WarcRef(**{**foreign.as_dict(), "file": absolute}))
+    revisit(f"{base}/y.html", stored)  # another page's body
+    archive.close()
+    exports = tmp_path / "exports"
+    result = reparse(ExportsLayout(exports), [str(p) for p in warc_files(tmp_path / "warc")])
+    assert (result.items, result.failed) == (2, 3)
+    journal = ExportsLayout(exports).run(result.run_id).journal.read_text(encoding="utf-8")
+    assert [json.loads(line)["title"] for line in journal.splitlines()] == ["Bài đã lưu"] * 2
+    assert result.failures_by_reason == {
+        "the archived copy a 304 refers to is outside the archive folder": 2,
+        "the archived copy a 304 refers to is of another page": 1,
+    }
+
+
 def test_archived_redirects_and_errors_are_skipped_not_parsed(tmp_path: Path) -> None:
     # A mutant survived that handed archived redirects to the parser (reparse.py:326 at
     # 11ca4dc): a redirect's body is no article, whatever it holds; the crawl followed it.

@@ -375,10 +375,10 @@ class Reparser(OfflineRun):
             return
         status = int(record.http_headers.get_statuscode()) if record.http_headers else 0
         if record.rec_type == "revisit":
-            resolved = self._resolve_revisit(record, path)
-            if resolved is None:
+            resolved = self._resolve_revisit(record, path, url, target)
+            if isinstance(resolved, str):
                 yield self._unusable(
-                    url, "the archived copy a 304 refers to is missing", pending, target
+                    url, f"the archived copy a 304 refers to is {resolved}", pending, target
                 )
                 return
             pending = resolved
@@ -410,20 +410,51 @@ class Reparser(OfflineRun):
             where=_where(pending),
         )
 
-    def _resolve_revisit(self, record: Any, path: Path) -> _Pending | None:
+    def _resolve_revisit(
+        self, record: Any, path: Path, url: str, target: PortalUrls | None
+    ) -> _Pending | str:
+        """The archived response a revisit (a 304) confirms, or why it cannot be used. Only
+        a file of the same folder is read (the reference is a file name, as the crawl
+        writes it: never ``../``, an absolute path, or a link out), and only a response of
+        the same page and record id is taken: a revisit never brings another page's body."""
         file = record.rec_headers.get_header(REFERS_TO_FILE)
         offset = record.rec_headers.get_header(REFERS_TO_OFFSET)
         if not file or offset is None:
-            return None
+            return "missing"
+        folder = path.parent
+        referred = folder / file
+        if (
+            Path(file).name != file
+            or file in (".", "..")
+            or referred.resolve().parent != folder.resolve()
+        ):
+            return "outside the archive folder"
         try:
-            original = read_record_at(path.parent, file, int(offset))
+            original = read_record_at(folder, file, int(offset))
         except (OSError, WarcReadError, ValueError):
-            return None
+            return "missing"
+        refers_to = record.rec_headers.get_header("WARC-Refers-To")
+        if original.rec_type != "response" or (
+            refers_to and refers_to != original.rec_headers.get_header("WARC-Record-ID")
+        ):
+            return "missing"
+        if not _same_page(original.rec_headers.get_header("WARC-Target-URI") or "", url, target):
+            return "of another page"
         return _Pending(int(offset), original, file, original.qptd_metadata)
 
     @staticmethod
     def _unusable(url: str, reason: str, pending: _Pending, target: PortalUrls | None) -> Unusable:
         return Unusable(failure_url(url, target), reason, _where(pending))
+
+
+def _same_page(a: str, b: str, target: PortalUrls | None) -> bool:
+    """The same page: the same URL, or (a replica on another port, another host name of the
+    portal) the same canonical URL."""
+    if a == b:
+        return True
+    if target is None or not (target.is_portal(a) and target.is_portal(b)):
+        return False
+    return target.canonical(a) == target.canonical(b)
 
 
 def _where(pending: _Pending) -> str:
