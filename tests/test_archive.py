@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import http.client
 import json
@@ -396,20 +397,24 @@ def _cp1258(text: str) -> bytes:
 
 def _reencode(path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
     """An article page of the replica (UTF-8) as a server in another charset sends it: the
-    charset in the header, in the page's meta only, or a UTF-16 page with its BOM, gzipped."""
+    charset in the header, in the page's meta only, a UTF-16 page gzipped, or a UTF-16 page
+    that only its BOM tells."""
     text = body.decode("utf-8")
-    form = sum(path.encode()) % 3
+    form = sum(path.encode()) % 4
     if form == 0:
         page = text.replace("charset=utf-8", "charset=windows-1258")
         return _cp1258(page), {"Content-Type": "text/html; charset=windows-1258"}
     if form == 1:
         page = text.replace("charset=utf-8", "charset=windows-1258")
         return _cp1258(page), {"Content-Type": "text/html"}
-    page = text.replace("charset=utf-8", "charset=utf-16")
-    return gzip.compress(page.encode("utf-16")), {
-        "Content-Type": "text/html; charset=utf-16",
-        "Content-Encoding": "gzip",
-    }
+    if form == 2:
+        page = text.replace("charset=utf-8", "charset=utf-16")
+        return gzip.compress(page.encode("utf-16")), {
+            "Content-Type": "text/html; charset=utf-16",
+            "Content-Encoding": "gzip",
+        }
+    page = text.replace('<meta http-equiv="Content-Type" content="text/html; charset=utf-8">', "")
+    return codecs.BOM_UTF16_BE + page.encode("utf-16-be"), {"Content-Type": "text/html"}
 
 
 class _ReencodingProxy(ThreadingHTTPServer):
@@ -420,6 +425,7 @@ class _ReencodingProxy(ThreadingHTTPServer):
     def __init__(self, upstream: str):
         self.upstream = urlsplit(upstream).netloc
         self.reencoded = 0
+        self.forms: set[int] = set()
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
 
     @property
@@ -443,6 +449,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         connection.close()
         if answer.status == 200 and urlsplit(self.path).path.endswith(".html"):
             body, changed = _reencode(self.path, body)
+            self.server.forms.add(sum(self.path.encode()) % 4)
             headers.update(changed)
             self.server.reencoded += 1
         self.send_response(answer.status)
@@ -473,6 +480,7 @@ def test_a_reparse_of_pages_in_other_charsets_reproduces_the_crawls_rows(
         proxy.shutdown()
         proxy.server_close()
     assert proxy.reencoded >= 15
+    assert proxy.forms == {0, 1, 2, 3}
     merge_pending(exports)
     crawled = _rows(exports)
     assert len(crawled) == 15
