@@ -267,6 +267,11 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         f"WARC file(s) in {result.seconds:.1f} s ({result.per_second:.0f} pages/s); "
         f"{result.failed} failed, {result.rejected} rejected"
         + (f", {result.torn_records} torn record(s) skipped" if result.torn_records else "")
+        + (
+            f", {result.damaged_records} damaged record(s) skipped"
+            if result.damaged_records
+            else ""
+        )
     )
     for problem in result.unreadable_files:
         print(f"qptd reparse: {problem}", file=sys.stderr)

@@ -11,7 +11,6 @@ record id (and date and payload digest, for the ``revisit`` records of later 304
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import zlib
@@ -37,6 +36,8 @@ GZIP_LEVEL = 3
 # Our extension fields of a revisit record: where the record it refers to is.
 REFERS_TO_FILE = "QPTD-Refers-To-File"
 REFERS_TO_OFFSET = "QPTD-Refers-To-Offset"
+# A warcinfo field: the crawl's DOWNLOAD_MAXSIZE, the limit a re-parse inflates bodies to.
+MAXSIZE_FIELD = "qptd-download-maxsize"
 
 
 @dataclass(frozen=True)
@@ -288,118 +289,169 @@ class WarcReadError(ValueError):
 @dataclass
 class ReadStats:
     records: int = 0
-    torn: int = 0
+    torn: int = 0  # a last record cut short (a killed crawl)
+    damaged: int = 0  # records whose bytes are corrupt (a flipped byte, a bad disk block)
 
 
-def _payload(record: ArcWarcRecord) -> bytes:
-    """The body as Scrapy received it, decoded from its Content-Encoding (gzip, deflate)."""
-    return bytes(record.content_stream().read())
+# A record larger than this is not read (counted damaged): a crawl keeps bodies under its
+# DOWNLOAD_MAXSIZE (16 MB by default), so only a corrupt or hostile member comes near it,
+# and it would be held in memory whole.
+MAX_RECORD_BYTES = 256 * 1024**2
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_CHUNK = 1 << 16
+
+
+class _BadMemberError(Exception):
+    """The gzip member at an offset does not decompress to one WARC record (``cut``: the
+    file ends inside it, as a killed crawl leaves its last one)."""
+
+    def __init__(self, reason: str, cut: bool = False):
+        super().__init__(reason)
+        self.cut = cut
+
+
+def _inflate_member(fh: IO[bytes], offset: int) -> tuple[bytes, int | None]:
+    """(the bytes of the gzip member at ``offset``, the offset just past it), or, when the
+    file ends inside the member, (what it held so far, None). Raises ``_BadMemberError`` when
+    it is no gzip member or its data is corrupt (gzip's CRC covers every byte)."""
+    fh.seek(offset)
+    inflater = zlib.decompressobj(wbits=31)
+    out = bytearray()
+    position = offset
+    try:
+        while chunk := fh.read(_CHUNK):
+            position += len(chunk)
+            pending = chunk
+            while pending and not inflater.eof:
+                # Bounded output per call: a member that inflates without end stops here.
+                out += inflater.decompress(pending, MAX_RECORD_BYTES + 1 - len(out))
+                if len(out) > MAX_RECORD_BYTES:
+                    raise _BadMemberError(f"a record of more than {MAX_RECORD_BYTES} bytes")
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                return bytes(out), position - len(inflater.unused_data)
+    except zlib.error as exc:
+        raise _BadMemberError(str(exc)) from None
+    return bytes(out), None
+
+
+def _record_of(data: bytes) -> ArcWarcRecord:
+    """The one WARC record ``data`` holds, its payload read (``qptd_payload``: the body as
+    archived, Content-Encoding not undone, see ``http_body``)."""
+    try:
+        record = next(iter(ArchiveIterator(io.BytesIO(data), arc2warc=False)))
+        record.qptd_payload = bytes(record.raw_stream.read())
+    except (StopIteration, ArchiveLoadFailed, EOFError, ValueError, OSError) as exc:
+        raise _BadMemberError(f"no WARC record: {exc}") from None
+    if getattr(record.raw_stream, "limit", 0) or record.rec_headers.protocol not in WARC_VERSIONS:
+        raise _BadMemberError("a record shorter than its Content-Length")
+    return record
+
+
+WARC_VERSIONS = ("WARC/1.0", "WARC/1.1")
+
+
+def _next_member(fh: IO[bytes], after: int) -> tuple[int, bytes, int | None] | None:
+    """The next whole gzip member past ``after`` that holds a WARC record: (offset, bytes,
+    end); None when there is none (the rest of the file is damaged)."""
+    position = after + 1
+    fh.seek(position)
+    window = fh.read(_CHUNK)
+    while window:
+        found = window.find(_GZIP_MAGIC)
+        if found < 0:
+            position += len(window) - (len(_GZIP_MAGIC) - 1)
+            fh.seek(position)
+            window = fh.read(_CHUNK)
+            if len(window) < len(_GZIP_MAGIC):
+                return None
+            continue
+        candidate = position + found
+        try:
+            data, end = _inflate_member(fh, candidate)
+        except _BadMemberError:
+            data, end = b"", None
+        if end is not None and data.startswith(b"WARC/"):
+            return candidate, data, end
+        position = candidate + 1
+        fh.seek(position)
+        window = fh.read(_CHUNK)
+    return None
 
 
 def iter_archive(path: Path, stats: ReadStats | None = None) -> Iterator[tuple[int, ArcWarcRecord]]:
-    """(offset, record) of every complete record of a file; a torn last record (a killed
-    crawl) ends the file and is counted; a file that is not a gzipped WARC raises."""
+    """(offset, record) of every whole record of a file, read member by member (one gzip
+    member per record, as qptd and warcio write them). A corrupt member is counted
+    ``damaged`` and reading goes on at the next member; a last record cut short (a killed
+    crawl) is counted ``torn``; a file that is not a gzipped WARC raises."""
     stats = stats if stats is not None else ReadStats()
+    size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(2)
-        fh.seek(0)
         if head != b"\x1f\x8b":
             raise WarcReadError(f"{path} is not a gzip file (a WARC of qptd is .warc.gz)")
-        try:
-            start = gzip.GzipFile(fileobj=fh).read(5)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise WarcReadError(f"{path} is not a readable WARC file: {exc}") from None
         fh.seek(0)
+        try:
+            start = zlib.decompressobj(wbits=31).decompress(fh.read(_CHUNK), 5)
+        except zlib.error as exc:
+            raise WarcReadError(f"{path} is not a readable WARC file: {exc}") from None
         if start != b"WARC/":
             raise WarcReadError(f"{path} is not a readable WARC file: it holds no WARC record")
-        iterator = ArchiveIterator(fh, no_record_parse=False, arc2warc=False)
-        # One record is held back until the next one reads: only the last record of a file
-        # can be torn, and warcio may parse a torn one (its headers cut short) without a word.
-        held: tuple[int, ArcWarcRecord] | None = None
-        try:
-            for record in iterator:
-                # Read now (the stream moves on with the iterator), and only then ask for the
-                # offset: warcio reads the record to its end to know it.
-                if record.rec_type in ("response", "revisit"):
-                    record.qptd_payload = _payload(record)
-                elif record.rec_type in ("metadata", "warcinfo"):
-                    record.qptd_payload = bytes(record.content_stream().read())
-                else:
-                    record.content_stream().read()
-                if getattr(record.raw_stream, "limit", 0):
-                    # Shorter than its Content-Length says: the file was cut in this record.
-                    stats.torn += 1
-                    break
-                if held is not None:
-                    yield held
-                held = (iterator.get_record_offset(), record)
-                stats.records += 1
-            else:
-                if held is not None:
-                    whole, more = _last_member(fh, held[0], path.stat().st_size)
-                    if whole:
-                        yield held
-                    else:
-                        stats.records -= 1
-                    if not whole or more:
-                        stats.torn += 1  # a torn record, or bytes too few to parse as one
-                return
-        except (
-            ArchiveLoadFailed,
-            EOFError,
-            zlib.error,
-            OSError,
-            gzip.BadGzipFile,
-            ValueError,
-        ) as exc:
-            if stats.records == 0 and not isinstance(exc, EOFError):
-                raise WarcReadError(f"{path} is not a readable WARC file: {exc}") from None
-            stats.torn += 1
-        if held is not None:
-            yield held  # a later record began: this one is whole
-
-
-def _last_member(fh: IO[bytes], offset: int, size: int) -> tuple[bool, bool]:
-    """(is the gzip member at ``offset`` a whole record, do bytes follow it)."""
-    fh.seek(offset)
-    inflater = zlib.decompressobj(wbits=31)
-    position = offset
-    tail = b""
-    while chunk := fh.read(1 << 16):
-        out = inflater.decompress(chunk)
-        tail = (tail + out)[-4:]
-        if inflater.eof:
-            return True, position + len(chunk) - len(inflater.unused_data) < size
-        position += len(chunk)
-    # Cut inside its 8-byte gzip trailer, the record itself is whole: it ends with its two
-    # CRLFs and the deflate stream is complete.
-    return tail == b"\r\n\r\n", False
+        offset = 0
+        while offset < size:
+            try:
+                data, end = _inflate_member(fh, offset)
+                if end is None:
+                    # The file ends inside this member. Cut in its 8-byte trailer, the record
+                    # itself is whole: it ends with its two CRLFs and its deflate data is done.
+                    if not data.endswith(b"\r\n\r\n"):
+                        raise _BadMemberError("cut short", cut=True)
+                    end = size
+                record = _record_of(data)
+            except _BadMemberError as exc:
+                resync = _next_member(fh, offset)
+                if resync is None and exc.cut:
+                    stats.torn += 1  # the last record, cut short: a killed crawl
+                    return
+                stats.damaged += 1  # corrupt bytes, not a kill: a whole record follows
+                if resync is None:
+                    return
+                offset = resync[0]
+                continue
+            stats.records += 1
+            yield offset, record
+            offset = end
 
 
 def read_record_at(folder: Path, file: str, offset: int) -> ArcWarcRecord:
     """The one record at ``offset`` of ``folder/file`` (its payload read); its metadata
     record, when one follows it, as ``qptd_metadata``."""
     path = folder / file
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        found: ArcWarcRecord | None = None
-        for k, record in enumerate(ArchiveIterator(fh)):
-            if found is None:
-                found = record
-                found.qptd_payload = _payload(record)
-                found.qptd_metadata = None
-                continue
-            concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
-            if record.rec_type == "metadata" and concurrent == found.rec_headers.get_header(
-                "WARC-Record-ID"
-            ):
-                found.qptd_metadata = json.loads(record.content_stream().read() or b"{}")
-                break
-            if k >= 2:  # its request record, then its metadata record, if any
-                break
+    found: ArcWarcRecord | None = None
+    try:
+        with path.open("rb") as fh:
+            data, end = _inflate_member(fh, offset)
+            if end is None:
+                raise _BadMemberError("cut short")
+            found = _record_of(data)
+            found.qptd_metadata = None
+            # Its request record, then its metadata record, if any.
+            for _ in range(2):
+                data, end = _inflate_member(fh, end)
+                if end is None:
+                    break
+                record = _record_of(data)
+                concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
+                if record.rec_type == "metadata" and concurrent == found.rec_headers.get_header(
+                    "WARC-Record-ID"
+                ):
+                    found.qptd_metadata = json.loads(record.qptd_payload or b"{}")
+                    break
+    except _BadMemberError as exc:
         if found is not None:
-            return found
-    raise WarcReadError(f"no record at offset {offset} of {path}")
+            return found  # the record itself is whole; what follows it is not
+        raise WarcReadError(f"no whole record at offset {offset} of {path}: {exc}") from None
+    return found
 
 
 def header_list(headers: Any) -> list[tuple[str, str]]:

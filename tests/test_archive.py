@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import unicodedata
 import urllib.request
+import zlib
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -177,7 +184,10 @@ def test_a_parser_error_on_one_page_fails_that_page_only(
         for line in layout.run(result.run_id).failures.read_text(encoding="utf-8").splitlines()
     ]
     [failure] = [f for f in failures if "parser error" in f["error"]]
-    assert failure["url"] == broken[0] and failure["kind"] == "reparse"
+    # Under its canonical URL (the crawl's own failures are), not the replica's host.
+    assert broken[0].startswith("http://127.0.0.1:")
+    canonical = "https://quocphongthudo.vn" + urlsplit(broken[0]).path
+    assert failure["url"] == canonical and failure["kind"] == "reparse"
     assert "KeyError" in failure["error"]
     assert find_run(layout, result.run_id).status == "finished"
 
@@ -316,6 +326,26 @@ def test_bad_archives_are_named_and_the_rest_is_read(
     assert "neither a WARC file nor a run" in capsys.readouterr().err
 
 
+def test_a_reparse_that_reads_no_file_is_a_failed_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 22, point 17: it exited 2 and recorded its run "finished", ready to merge.
+    exports = tmp_path / "exports"
+    not_gzip = tmp_path / "plain.warc.gz"
+    not_gzip.write_text("WARC/1.1\r\nnot compressed\r\n")
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(gzip.compress(b"this is no WARC record at all\n" * 20))
+    assert main(["reparse", str(not_gzip), str(garbage), "--exports", str(exports)]) == 2
+    assert "plain.warc.gz is not a gzip file" in capsys.readouterr().err
+    layout = ExportsLayout(exports)
+    [run] = (exports / "runs").iterdir()
+    record = find_run(layout, run.name)
+    assert record.status == "failed"
+    assert record.records[0]["health"]["ok"] is False
+    assert record.records[0]["finish_reason"].startswith("no WARC file could be read: ")
+    assert pending_runs(layout) == []
+
+
 @pytest.mark.parametrize("record_kind", ["response", "request", "metadata"])
 def test_a_cut_anywhere_in_the_last_record_is_counted_torn_and_not_read(
     crawled: tuple[Any, Path], tmp_path: Path, record_kind: str
@@ -340,6 +370,265 @@ def test_a_cut_anywhere_in_the_last_record_is_counted_torn_and_not_read(
         stats = ReadStats()
         assert len(list(iter_archive(cut, stats))) == index + 1
         assert stats.torn == 0, missing
+
+
+def _cp1258(text: str) -> bytes:
+    """``text`` in windows-1258, which has few composed Vietnamese letters: the others as a
+    letter it has followed by a combining tone mark (as Windows writes them), and what it
+    has no letter for as a character reference."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        decomposed = unicodedata.normalize("NFD", char)
+        try:
+            mark = decomposed[-1].encode("cp1258")
+        except UnicodeEncodeError:
+            mark = b""
+        if len(decomposed) > 1 and mark:
+            out += _cp1258(unicodedata.normalize("NFC", decomposed[:-1])) + mark
+        else:
+            out += f"&#{ord(char)};".encode()
+    return bytes(out)
+
+
+def _reencode(path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
+    """An article page of the replica (UTF-8) as a server in another charset sends it: the
+    charset in the header, in the page's meta only, a UTF-16 page gzipped, or a UTF-16 page
+    that only its BOM tells."""
+    text = body.decode("utf-8")
+    form = sum(path.encode()) % 4
+    if form == 0:
+        page = text.replace("charset=utf-8", "charset=windows-1258")
+        return _cp1258(page), {"Content-Type": "text/html; charset=windows-1258"}
+    if form == 1:
+        page = text.replace("charset=utf-8", "charset=windows-1258")
+        return _cp1258(page), {"Content-Type": "text/html"}
+    if form == 2:
+        page = text.replace("charset=utf-8", "charset=utf-16")
+        return gzip.compress(page.encode("utf-16")), {
+            "Content-Type": "text/html; charset=utf-16",
+            "Content-Encoding": "gzip",
+        }
+    page = text.replace('<meta http-equiv="Content-Type" content="text/html; charset=utf-8">', "")
+    return codecs.BOM_UTF16_BE + page.encode("utf-16-be"), {"Content-Type": "text/html"}
+
+
+class _ReencodingProxy(ThreadingHTTPServer):
+    """In front of a replica: every article page in another charset (``_reencode``)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str):
+        self.upstream = urlsplit(upstream).netloc
+        self.reencoded = 0
+        self.forms: set[int] = set()
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    server: _ReencodingProxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        connection = http.client.HTTPConnection(self.server.upstream, timeout=30)
+        connection.request("GET", self.path)
+        answer = connection.getresponse()
+        body = answer.read()
+        headers = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_HEADERS}
+        connection.close()
+        if answer.status == 200 and urlsplit(self.path).path.endswith(".html"):
+            body, changed = _reencode(self.path, body)
+            self.server.forms.add(sum(self.path.encode()) % 4)
+            headers.update(changed)
+            self.server.reencoded += 1
+        self.send_response(answer.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_HOP_HEADERS = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+
+
+def test_a_reparse_of_pages_in_other_charsets_reproduces_the_crawls_rows(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    # Issue 22, point 1: re-parse decoded every archived page as UTF-8, so a windows-1258
+    # or UTF-16 page the crawl read right came back as mojibake, and merge took it.
+    server = start_replica(15)
+    proxy = _ReencodingProxy(server.base_url)
+    proxy_thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    proxy_thread.start()
+    try:
+        exports = tmp_path / "exports"
+        done = _crawl(proxy, exports)
+        assert done.returncode == 0, done.stderr[-2000:]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert proxy.reencoded >= 15
+    assert proxy.forms == {0, 1, 2, 3}
+    merge_pending(exports)
+    crawled = _rows(exports)
+    assert len(crawled) == 15
+    # The crawl read them right: Vietnamese letters, no replacement character.
+    text = json.dumps(list(crawled.values()), ensure_ascii=False, default=str)
+    assert "\ufffd" not in text and "ệ" in text
+    layout = ExportsLayout(exports)
+    pages = _archived_pages(layout)
+    result = reparse(layout, everything=True, jobs=1)
+    assert (result.items, result.failed) == (pages, 0)
+    merged = merge_pending(exports)
+    assert merged is not None and merged.version is None
+    assert (merged.added, merged.updated, merged.unchanged) == (0, 0, 15)
+    assert _rows(exports) == crawled
+    # The journals themselves, row for row, but for the aliases the crawl found on other
+    # pages (``other_urls``: not in an article's own bytes; merge keeps them).
+    crawl_rows = _journal(layout, exclude=result.run_id)
+    reparse_rows = _journal(layout, only=result.run_id)
+    assert len(reparse_rows) == pages
+    for row in crawl_rows + reparse_rows:
+        row.pop("other_urls")
+    assert reparse_rows == crawl_rows
+
+
+def _journal(layout: ExportsLayout, only: str = "", exclude: str = "") -> list[dict[str, Any]]:
+    rows = []
+    for folder in sorted(layout.runs.iterdir()):
+        if (only and folder.name != only) or folder.name == exclude:
+            continue
+        journal = folder / "journal.jsonl"
+        rows += [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    return sorted(rows, key=lambda r: (r["url"], r["crawled_at"]))
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzipped (about 1/200 of it), made without holding them."""
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 31)
+    zeros = bytes(1 << 20)
+    return b"".join(deflate.compress(zeros) for _ in range(size >> 20)) + deflate.flush()
+
+
+def _reparse_peak_memory(exports: Path, warc: Path) -> tuple[int, int]:
+    """(exit code, peak resident memory in MB) of ``qptd reparse`` of one file, alone."""
+    command = [sys.executable, "-m", "qptd_spider.cli", "reparse", str(warc), "--jobs", "1"]
+    process = subprocess.Popen(
+        [*command, "--exports", str(exports)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss // 1024  # kilobytes on Linux
+
+
+def test_a_gzip_bomb_in_the_archive_fails_too_large_in_bounded_memory(tmp_path: Path) -> None:
+    # Issue 22, point 9: the crawl stopped a bomb at DOWNLOAD_MAXSIZE (16 MB) but re-parse
+    # inflated it whole (5.3 GB). It inflates with the crawl's limit now, and says so.
+    from qptd_spider.warc import MAXSIZE_FIELD, WarcArchive
+
+    base = "http://127.0.0.1:1"
+    info = {
+        "qptd-target": {"id": "replica", "base_url": base, "canonical_base": CANONICAL},
+        MAXSIZE_FIELD: 16 * 1024 * 1024,
+    }
+    archive = WarcArchive(tmp_path / "w", "bomb", info)
+    bomb_url = f"{base}/thoi-su/bom-nen.html"
+    archive.write_exchange(
+        bomb_url,
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+        _gzip_bomb(1024**3),
+        "2026-01-01T00:00:00Z",
+    )
+    archive.write_exchange(
+        f"{base}/thoi-su/bai-thuong.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+        gzip.compress(_ARTICLE.encode()),
+        "2026-01-01T00:00:00Z",
+    )
+    archive.close()
+    [warc] = warc_files(tmp_path / "w")
+    assert warc.stat().st_size < 6 * 1024**2
+    exports = tmp_path / "exports"
+    code, peak_mb = _reparse_peak_memory(exports, warc)
+    assert code == 0
+    # The bomb is 1024 MB inflated: 2,228 MB peak before, 212 MB now (183 MB without it).
+    assert peak_mb < 400, peak_mb
+    record = latest_run_file(exports, "run.json")
+    assert record["counts"]["exported"] == 1
+    assert record["counts"]["failed"] == 1
+    [run] = (exports / "runs").iterdir()
+    [failure] = [json.loads(line) for line in (run / "failures.jsonl").read_text().splitlines()]
+    assert failure["kind"] == "too_large"
+    assert failure["url"] == f"{CANONICAL}/thoi-su/bom-nen.html"  # not the crawled host
+    assert "DOWNLOAD_MAXSIZE (16777216 B)" in failure["error"]
+
+
+CANONICAL = "https://quocphongthudo.vn"
+_ARTICLE = (
+    '<html><head><meta charset="utf-8"></head><body>'
+    '<article class="news-detail-layout-type-2"><h1 class="title-detail">Bài thường</h1>'
+    '<div class="content-detail"><p>Nội dung bài viết.</p></div><div class="rating"></div>'
+    "</article></body></html>"
+)
+
+
+def test_a_flipped_byte_damages_one_record_and_the_rest_is_read(
+    crawled: tuple[Any, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 22, point 14: one flipped byte in the middle of the file used to end the file
+    # there ("a killed crawl"). Each record is its own gzip member: read on from the next.
+    _, exports = crawled
+    layout = ExportsLayout(exports)
+    [good] = warc_files(exports / "warc")
+    data = bytearray(good.read_bytes())
+    records = [
+        (o, r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for o, r in iter_archive(good)
+    ]
+    ends = [offset for offset, _, _ in records[1:]] + [len(data)]
+    responses = [
+        k
+        for k, (_, kind, url) in enumerate(records)
+        if kind == "response" and url.endswith(".html")
+    ]
+    index = responses[len(responses) // 2]  # an article's response, half way through
+    start, end = records[index][0], ends[index]
+    pages = _archived_pages(layout)
+    flipped = tmp_path / "flipped.warc.gz"
+    for position in (start + 20, (start + end) // 2, end - 12):  # header, body, near its end
+        damaged = bytearray(data)
+        damaged[position] ^= 0xFF
+        flipped.write_bytes(bytes(damaged))
+        stats = ReadStats()
+        read = [o for o, _ in iter_archive(flipped, stats)]
+        assert read == [o for k, (o, _, _) in enumerate(records) if k != index], position
+        assert (stats.records, stats.damaged, stats.torn) == (len(records) - 1, 1, 0)
+    assert main(["reparse", str(flipped), "--exports", str(exports)]) == 0
+    out = capsys.readouterr().out
+    assert f": {pages - 1} articles re-parsed from 1 WARC file(s)" in out
+    assert "1 damaged record(s) skipped" in out and "torn" not in out
+    report = latest_run_file(exports)
+    assert (report["damaged_records"], report["torn_records"]) == (1, 0)
 
 
 def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
@@ -395,8 +684,97 @@ def test_records_of_another_site_or_not_html_are_failures_of_kind_reparse(
         "not a page of the run's target": 1,
         "not HTML (image/jpeg)": 1,
     }
-    failures = (exports / "runs" / result.run_id / "failures.jsonl").read_text().splitlines()
-    assert all(json.loads(line)["kind"] == "reparse" for line in failures)
+    failures = [
+        json.loads(line)
+        for line in (exports / "runs" / result.run_id / "failures.jsonl").read_text().splitlines()
+    ]
+    assert [f["kind"] for f in failures] == ["reparse", "reparse"]
+    # A page of the target under its canonical URL, as the crawl records it; another
+    # site's page as it was.
+    assert [f["url"] for f in failures] == [
+        "http://example.com/a/b.html",
+        "https://quocphongthudo.vn/a/c.html",
+    ]
+
+
+def _article_html(title: str) -> bytes:
+    return _ARTICLE.replace("Bài thường", title).encode()
+
+
+def _exchange(archive: Any, url: str, status: int, html: bytes, *headers: tuple[str, str]) -> Any:
+    return archive.write_exchange(
+        url,
+        "GET",
+        [],
+        status,
+        [("Content-Type", "text/html; charset=utf-8"), *headers],
+        html,
+        "2026-01-01T00:00:00Z",
+    )
+
+
+_TARGET_INFO = {
+    "qptd-target": {"id": "replica", "base_url": "http://127.0.0.1:1", "canonical_base": CANONICAL}
+}
+
+
+def test_revisits_refer_only_to_the_same_page_inside_the_archive_folder(tmp_path: Path) -> None:
+    # Issue 22, point 15: a revisit's QPTD-Refers-To-File was read wherever it pointed
+    # (../../...), and whatever record it found became the revisit's row.
+    from qptd_spider.warc import WarcArchive, WarcRef
+
+    base = "http://127.0.0.1:1/thoi-su"
+    outside = WarcArchive(tmp_path / "elsewhere", "other", _TARGET_INFO)
+    foreign = _exchange(outside, f"{base}/x.html", 200, _article_html("Bài bên ngoài"))
+    outside.close()
+    archive = WarcArchive(tmp_path / "warc", "run", _TARGET_INFO)
+    stored = _exchange(archive, f"{base}/x.html", 200, _article_html("Bài đã lưu"))
+
+    def revisit(url: str, refers_to: WarcRef) -> None:
+        archive.write_revisit(url, "GET", [], 304, [], "2026-01-02T00:00:00Z", refers_to)
+
+    revisit(f"{base}/x.html", stored)  # as a crawl writes it: read
+    escaped = str(Path("..") / "elsewhere" / foreign.file)
+    revisit(f"{base}/x.html", WarcRef(**{**foreign.as_dict(), "file": escaped}))
+    absolute = str(tmp_path / "elsewhere" / foreign.file)
+    revisit(f"{base}/x.html", WarcRef(**{**foreign.as_dict(), "file": absolute}))
+    revisit(f"{base}/y.html", stored)  # another page's body
+    archive.close()
+    exports = tmp_path / "exports"
+    result = reparse(ExportsLayout(exports), [str(p) for p in warc_files(tmp_path / "warc")])
+    assert (result.items, result.failed) == (2, 3)
+    journal = ExportsLayout(exports).run(result.run_id).journal.read_text(encoding="utf-8")
+    assert [json.loads(line)["title"] for line in journal.splitlines()] == ["Bài đã lưu"] * 2
+    assert result.failures_by_reason == {
+        "the archived copy a 304 refers to is outside the archive folder": 2,
+        "the archived copy a 304 refers to is of another page": 1,
+    }
+
+
+def test_archived_redirects_and_errors_are_skipped_not_parsed(tmp_path: Path) -> None:
+    # A mutant survived that handed archived redirects to the parser (reparse.py:326 at
+    # 11ca4dc): a redirect's body is no article, whatever it holds; the crawl followed it.
+    from qptd_spider.warc import WarcArchive
+
+    base = "http://127.0.0.1:1/thoi-su"
+    archive = WarcArchive(tmp_path / "warc", "run", _TARGET_INFO)
+    for status in (301, 302, 308, 404, 500):
+        _exchange(
+            archive,
+            f"{base}/bai-{status}.html",
+            status,
+            _article_html(f"Bài {status}"),
+            ("Location", f"{base}/noi-khac.html"),
+        )
+    _exchange(archive, f"{base}/noi-khac.html", 200, _article_html("Bài đích"))
+    archive.close()
+    exports = tmp_path / "exports"
+    result = reparse(ExportsLayout(exports), [str(p) for p in warc_files(tmp_path / "warc")])
+    assert (result.items, result.failed, result.skipped) == (1, 0, 5)
+    journal = ExportsLayout(exports).run(result.run_id).journal.read_text(encoding="utf-8")
+    assert [json.loads(line)["url"] for line in journal.splitlines()] == [
+        f"{CANONICAL}/thoi-su/noi-khac.html"
+    ]
 
 
 def test_the_archive_can_be_turned_off(start_replica: StartReplica, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from scrapy.http import Request, Response
 
 from .. import __version__
 from ..fileio import OutputWriteError
-from ..warc import DEFAULT_MAX_BYTES, WarcArchive, WarcRef, header_list
+from ..warc import DEFAULT_MAX_BYTES, MAXSIZE_FIELD, WarcArchive, WarcRef, header_list
 from .run import OutputStop, RunExtension
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class WarcMiddleware:
                 "qptd-spider-args": dict(getattr(self.crawler.spider, "arguments", {})),
                 "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
+                # A re-parse inflates bodies within the crawl's own limit.
+                MAXSIZE_FIELD: self.crawler.settings.getint("DOWNLOAD_MAXSIZE"),
             }
             self.archive = WarcArchive(run.layout.warc, run.run_id, info, self.max_bytes)
         return self.archive

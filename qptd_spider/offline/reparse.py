@@ -21,6 +21,7 @@ workers.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import multiprocessing
@@ -32,15 +33,27 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+
+from .. import settings as project_settings
 from ..items import item_record
 from ..layout import ExportsLayout
 from ..normalize.article import normalize_item
 from ..pages import ArticlePage, ListingHint
 from ..runs import RunError, check_run_id, list_runs
+from ..spiders.responses import page_text
 from ..urls import PortalUrls, canonicalize_item_urls, is_article_url
 from ..warc import (
+    MAXSIZE_FIELD,
     REFERS_TO_FILE,
     REFERS_TO_OFFSET,
     ReadStats,
@@ -60,6 +73,7 @@ class ReparseResult(OfflineResult):
     files: list[str] = field(default_factory=list)
     skipped: int = 0
     torn_records: int = 0
+    damaged_records: int = 0
     unreadable_files: list[str] = field(default_factory=list)
 
 
@@ -123,10 +137,14 @@ class _Pending:
 
 @dataclass(frozen=True)
 class ArchivedPage:
-    """An archived article response, as a worker needs it (picklable, no open file)."""
+    """An archived article response, as a worker needs it (picklable, no open file):
+    ``body`` as it came off the wire (Content-Encoding not undone), ``headers`` as the
+    record keeps them, ``max_size`` the crawl's DOWNLOAD_MAXSIZE."""
 
     url: str
     body: bytes
+    headers: tuple[tuple[str, str], ...]
+    max_size: int
     hint: dict[str, Any]
     date: str
     warc_record: dict[str, Any]
@@ -141,6 +159,7 @@ class Unusable:
     url: str
     reason: str
     where: str
+    kind: str = "reparse"  # the failure's kind (``too_large``: past the crawl's size limit)
 
 
 Work = ArchivedPage | Unusable
@@ -157,17 +176,37 @@ def parse_archived(work: Work) -> Outcome:
     if isinstance(work, Unusable):
         return None, work
     try:
-        page = ArticlePage(_text(work.body), work.url, ListingHint(**work.hint))
+        try:
+            response = archived_response(work.url, work.headers, work.body, work.max_size)
+        except IgnoreRequest:  # what the crawl's HttpCompressionMiddleware refuses
+            return None, Unusable(
+                _canonical(work), _too_large(work.max_size), work.where, "too_large"
+            )
+        if not isinstance(response, TextResponse):
+            return None, Unusable(_canonical(work), "not text", work.where)
+        page = ArticlePage(page_text(response), work.url, ListingHint(**work.hint))
         problem = page.problem()
         if problem is not None:
-            return None, Unusable(work.url, problem, work.where)
+            return None, Unusable(_canonical(work), problem, work.where)
         item = page.to_item(crawled_at=work.date)
         canonicalize_item_urls(item, _portal(*work.target))
         item.warc_record = work.warc_record
         return dict(normalize_item(item_record(item))), None
     except Exception as exc:  # a parser bug on one page: that page fails, the run goes on
         logger.exception("re-parse of %s failed", work.url)
-        return None, Unusable(work.url, f"parser error: {type(exc).__name__}: {exc}", work.where)
+        reason = f"parser error: {type(exc).__name__}: {exc}"
+        return None, Unusable(_canonical(work), reason, work.where)
+
+
+def _canonical(work: ArchivedPage) -> str:
+    return failure_url(work.url, _portal(*work.target))
+
+
+def failure_url(url: str, target: PortalUrls | None) -> str:
+    """The URL a failure is recorded under: a page of the target under its canonical URL,
+    as the crawl's failures are (not the replica's or a mirror's host); another site's as
+    it was."""
+    return target.canonical(url) if target is not None and target.is_portal(url) else url
 
 
 def parse_batch(batch: list[Work]) -> list[Outcome]:
@@ -202,6 +241,7 @@ class Reparser(OfflineRun):
         self.inline_pages = inline_pages
         # What a worker runs on a batch (a module-level function: workers import it by name).
         self.batch_parser: Callable[[list[Work]], list[Outcome]] = parse_batch
+        self.max_size = int(project_settings.DOWNLOAD_MAXSIZE)  # of the file being read
 
     def run(self, sources: list[Path]) -> ReparseResult:
         self.sources = sources
@@ -260,7 +300,15 @@ class Reparser(OfflineRun):
         if row is not None:
             self.write_item(row, self.result)
         elif unusable is not None:
-            self.fail(unusable.url, unusable.reason, unusable.where, self.result)
+            self.fail(unusable.url, unusable.reason, unusable.where, self.result, unusable.kind)
+
+    def failed_reason(self, result: OfflineResult) -> str | None:
+        """Files named and none of them read: the run did nothing it was asked to (the
+        command exits 2), so it is failed, not a finished run for merge to take."""
+        r = self.result
+        if r.unreadable_files and not r.files:
+            return "no WARC file could be read: " + "; ".join(r.unreadable_files)
+        return None
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         r = self.result
@@ -269,6 +317,7 @@ class Reparser(OfflineRun):
             "unreadable_files": r.unreadable_files,
             "skipped_records": r.skipped,
             "torn_records": r.torn_records,
+            "damaged_records": r.damaged_records,
             "ok": not r.unreadable_files,
         }
 
@@ -278,11 +327,14 @@ class Reparser(OfflineRun):
         stats = ReadStats()
         target: PortalUrls | None = None
         pending: _Pending | None = None
+        self.max_size = int(project_settings.DOWNLOAD_MAXSIZE)
         try:
             for offset, record in iter_archive(path, stats):
                 kind = record.rec_type
                 if kind == "warcinfo":
-                    target = _target_of(_warcinfo_fields(record.qptd_payload)) or target
+                    fields = _warcinfo_fields(record.qptd_payload)
+                    target = _target_of(fields) or target
+                    self.max_size = max_size_of(fields)
                     if target is not None:
                         self.target = target.describe()
                     continue
@@ -304,8 +356,15 @@ class Reparser(OfflineRun):
             return
         self.result.files.append(str(path))
         self.result.torn_records += stats.torn
+        self.result.damaged_records += stats.damaged
         if stats.torn:
             logger.warning("%s ends with a torn record (a killed crawl): skipped", path)
+        if stats.damaged:
+            logger.warning(
+                "%s holds %d damaged record(s) (corrupt bytes): skipped, the rest read",
+                path,
+                stats.damaged,
+            )
 
     def _work_of(self, pending: _Pending, target: PortalUrls | None, path: Path) -> Iterator[Work]:
         """What to parse of one response record (nothing: a page that is no article)."""
@@ -316,9 +375,11 @@ class Reparser(OfflineRun):
             return
         status = int(record.http_headers.get_statuscode()) if record.http_headers else 0
         if record.rec_type == "revisit":
-            resolved = self._resolve_revisit(record, path)
-            if resolved is None:
-                yield self._unusable(url, "the archived copy a 304 refers to is missing", pending)
+            resolved = self._resolve_revisit(record, path, url, target)
+            if isinstance(resolved, str):
+                yield self._unusable(
+                    url, f"the archived copy a 304 refers to is {resolved}", pending, target
+                )
                 return
             pending = resolved
             record = resolved.record
@@ -327,15 +388,19 @@ class Reparser(OfflineRun):
             self.result.skipped += 1  # redirects, errors: the crawl recorded those
             return
         if target is None or not target.may_fetch(url):
-            yield self._unusable(url, "not a page of the run's target", pending)
+            yield self._unusable(url, "not a page of the run's target", pending, target)
             return
         content_type = record.http_headers.get_header("Content-Type") or ""
         if "html" not in content_type.lower():
-            yield self._unusable(url, f"not HTML ({content_type or 'no Content-Type'})", pending)
+            yield self._unusable(
+                url, f"not HTML ({content_type or 'no Content-Type'})", pending, target
+            )
             return
         yield ArchivedPage(
             url=url,
             body=record.qptd_payload,
+            headers=tuple(record.http_headers.headers),
+            max_size=self.max_size,
             hint=(pending.metadata or {}).get("listing_hint") or {},
             date=record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"),
             warc_record=WarcRef(
@@ -345,31 +410,127 @@ class Reparser(OfflineRun):
             where=_where(pending),
         )
 
-    def _resolve_revisit(self, record: Any, path: Path) -> _Pending | None:
+    def _resolve_revisit(
+        self, record: Any, path: Path, url: str, target: PortalUrls | None
+    ) -> _Pending | str:
+        """The archived response a revisit (a 304) confirms, or why it cannot be used. Only
+        a file of the same folder is read (the reference is a file name, as the crawl
+        writes it: never ``../``, an absolute path, or a link out), and only a response of
+        the same page and record id is taken: a revisit never brings another page's body."""
         file = record.rec_headers.get_header(REFERS_TO_FILE)
         offset = record.rec_headers.get_header(REFERS_TO_OFFSET)
         if not file or offset is None:
-            return None
+            return "missing"
+        folder = path.parent
+        referred = folder / file
+        if (
+            Path(file).name != file
+            or file in (".", "..")
+            or referred.resolve().parent != folder.resolve()
+        ):
+            return "outside the archive folder"
         try:
-            original = read_record_at(path.parent, file, int(offset))
+            original = read_record_at(folder, file, int(offset))
         except (OSError, WarcReadError, ValueError):
-            return None
+            return "missing"
+        refers_to = record.rec_headers.get_header("WARC-Refers-To")
+        if original.rec_type != "response" or (
+            refers_to and refers_to != original.rec_headers.get_header("WARC-Record-ID")
+        ):
+            return "missing"
+        if not _same_page(original.rec_headers.get_header("WARC-Target-URI") or "", url, target):
+            return "of another page"
         return _Pending(int(offset), original, file, original.qptd_metadata)
 
     @staticmethod
-    def _unusable(url: str, reason: str, pending: _Pending) -> Unusable:
-        return Unusable(url, reason, _where(pending))
+    def _unusable(url: str, reason: str, pending: _Pending, target: PortalUrls | None) -> Unusable:
+        return Unusable(failure_url(url, target), reason, _where(pending))
+
+
+def _same_page(a: str, b: str, target: PortalUrls | None) -> bool:
+    """The same page: the same URL, or (a replica on another port, another host name of the
+    portal) the same canonical URL."""
+    if a == b:
+        return True
+    if target is None or not (target.is_portal(a) and target.is_portal(b)):
+        return False
+    return target.canonical(a) == target.canonical(b)
 
 
 def _where(pending: _Pending) -> str:
     return f"record {pending.file} at {pending.offset}"
 
 
-def _text(body: bytes) -> str:
+def _too_large(max_size: int) -> str:
+    return f"too_large: over DOWNLOAD_MAXSIZE ({max_size} B) once decompressed"
+
+
+@dataclass
+class _OfflineCrawler:
+    """What HttpCompressionMiddleware reads of a crawler: its settings (the size limits),
+    its stats (none here) and its signals."""
+
+    settings: Settings
+    stats: None = None
+    signals: SignalManager = field(default_factory=SignalManager)
+
+
+@lru_cache(maxsize=8)
+def _decompression(max_size: int) -> HttpCompressionMiddleware:
+    settings = Settings(
+        {"DOWNLOAD_MAXSIZE": max_size, "DOWNLOAD_WARNSIZE": project_settings.DOWNLOAD_WARNSIZE}
+    )
+    return HttpCompressionMiddleware(crawler=cast(Crawler, _OfflineCrawler(settings)))
+
+
+def _header_value(value: str) -> bytes:
+    # ``warc.header_list`` made the wire's bytes text as latin-1: the same bytes back.
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("utf-8", errors="replace")
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def archived_response(
+    url: str, headers: Iterable[tuple[str, str]], body: bytes, max_size: int, status: int = 200
+) -> Response:
+    """The response the spider got for an archived one, made the crawl's way: the response
+    class Scrapy's download handler picks (``responsetypes``), then the crawl's own
+    HttpCompressionMiddleware (Content-Encoding undone within ``max_size``, ``IgnoreRequest``
+    past it). Its text is then what ``page_text`` gave the crawl: the header's charset, a
+    BOM, the page's meta, as Scrapy and w3lib read them."""
+    values: dict[str, list[bytes]] = {}
+    for name, value in headers:
+        # Grouped by name as the download handler gets them (one Headers update: a third of
+        # the cost of appending each value).
+        values.setdefault(name.lower(), []).append(_header_value(value))
+    scrapy_headers = Headers(values)
+    cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)
+    response = cls(url=url, status=status, headers=scrapy_headers, body=body)
+    if b"Content-Encoding" not in scrapy_headers:
+        return response  # what the middleware returns then, without its Request to build
+    # Scrapy 2.13 still takes the spider argument that later versions deprecate.
+    decoded = _decompression(max_size).process_response(Request(url), response, *_SPIDER_ARG)
+    assert isinstance(decoded, Response)  # the middleware only ever returns a response
+    return decoded
+
+
+_SPIDER_ARG: tuple[None, ...] = (
+    ()
+    if inspect.signature(HttpCompressionMiddleware.process_response).parameters["spider"].default
+    is None
+    else (None,)
+)
+
+
+def max_size_of(fields: dict[str, Any]) -> int:
+    """The crawl's DOWNLOAD_MAXSIZE a file's warcinfo names; the project's for archives
+    that do not say (or say 0, no limit: a re-parse never inflates without one)."""
+    try:
+        value = int(fields.get(MAXSIZE_FIELD) or 0)
+    except ValueError:
+        value = 0
+    return value if value > 0 else int(project_settings.DOWNLOAD_MAXSIZE)
 
 
 def reparse(

@@ -78,7 +78,11 @@ class OfflineRun:
             result.failures_by_reason = dict(self.reasons)
             # A run that broke off is held back from merge (``failed``): what it journaled
             # is valid, but it is not the whole of what it was asked to do.
-            broke_off = f"{type(error).__name__}: {error}" if error is not None else None
+            broke_off = (
+                f"{type(error).__name__}: {error}"
+                if error is not None
+                else self.failed_reason(result)
+            )
             record.update(
                 status="failed" if broke_off else "finished",
                 finished_at=utc_now_iso(),
@@ -103,6 +107,10 @@ class OfflineRun:
     def produce(self, result: OfflineResult) -> None:
         raise NotImplementedError
 
+    def failed_reason(self, result: OfflineResult) -> str | None:
+        """Why a run that ended without an error still failed (None: it did not)."""
+        return None
+
     def write_item(self, row: dict[str, Any], result: OfflineResult) -> None:
         """Journal a valid item; write an invalid one whole, with its reasons, to rejects."""
         reasons = validation_errors(row)
@@ -113,11 +121,16 @@ class OfflineRun:
         self.journal.write(row)
         result.items += 1
 
-    def fail(self, url: str, reason: str, where: str, result: OfflineResult) -> None:
+    def fail(
+        self, url: str, reason: str, where: str, result: OfflineResult, kind: str | None = None
+    ) -> None:
+        """One failure: of ``kind`` (default: the run's kind, ``reparse``...)."""
         result.failed += 1
         self.reasons[reason] += 1
         # The crawl's own failure records (no crawl state: nothing here is fetched again).
-        self.failures.record(url, self.kind, f"{reason} ({where})", attempts=1, page="article")
+        self.failures.record(
+            url, kind or self.kind, f"{reason} ({where})", attempts=1, page="article"
+        )
 
     def report(self, result: OfflineResult) -> dict[str, Any]:
         return {
