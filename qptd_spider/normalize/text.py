@@ -15,7 +15,11 @@ _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 # New style puts the tone on the second vowel of an open "oa", "oe", "uy" syllable
 # ("hoà", "khoẻ", "thuỷ"); the portal mostly writes the old style ("hòa", "khỏe", "thủy").
 # "qu" is a consonant, so "quý" keeps its mark on "y" in both styles: skip after q.
-_NEW_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![^\W\d_])")
+# The tone must be the vowel's only mark: in NFD a dot below comes before a hat or breve
+# ("ậ" is a, dot below, hat), and "oậ" is no old-style pair.
+_NEW_STYLE = re.compile(
+    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![^\W\d_]|[\u0300-\u036f])"
+)
 _VALID_PAIRS = {"oa", "oe", "uy"}
 # The same place in NFC: o or u before a, e or y carrying a tone (a composed letter). Text
 # without one has nothing to move, and most text has none: it skips two normalizations.
