@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from qptd_spider.cli import main
 from qptd_spider.dataset import merge_files
 from qptd_spider.dataset import run_files as run_files_module
+from qptd_spider.dataset.held import held_articles
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.stats import KEY_FIELDS, NO_RANK, position_head, version_stats
 from qptd_spider.dataset.versions import (
@@ -672,3 +674,75 @@ def test_stats_counted_in_batches_match_the_row_by_row_count(tmp_path: Path) -> 
     for batch_rows in (1, 3, 5000):
         assert version_stats(version, batch_rows=batch_rows).as_dict() == expected
     assert version_stats(None).articles == 0
+
+
+# -- what a version holds, and versions that do not match their manifest ---------------------
+
+
+def test_each_version_says_what_it_holds_aliases_and_corrected_dates_included(
+    tmp_path: Path,
+) -> None:
+    layout = layout_at(tmp_path)
+    first, second, third = items()[:3]
+    alias = "https://quocphongthudo.vn/quoc-te/cung-bai.html"
+    first = _changed(first, "2026-01-01T00:00:00+00:00", other_urls=[alias])
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [first, second])], "v1")
+    held = held_articles(layout)
+    assert sorted(held) == sorted([first["url"], alias, second["url"]])
+    assert held[alias] == held[first["url"]] == datetime.fromisoformat(first["published_at"])
+    # A later crawl reads another date: the dataset's index holds the corrected one.
+    corrected = _changed(
+        first, "2026-02-01T00:00:00+00:00", published_at="2025-03-04T05:06:00+07:00"
+    )
+    merge_files(tmp_path, [write_run(tmp_path / "b.parquet", [corrected, third])], "v2")
+    held = held_articles(layout)
+    assert len(held) == 4
+    assert held[first["url"]] == held[alias] == datetime.fromisoformat("2025-03-04T05:06:00+07:00")
+    # A rollback makes the smaller version's index the current one.
+    rollback(layout, "v1", keep=5)
+    assert sorted(held_articles(layout)) == sorted([first["url"], alias, second["url"]])
+
+
+@pytest.mark.parametrize("damage", ["missing_file", "other_rows", "unlisted_file", "no_index"])
+def test_a_damaged_version_is_refused_by_rollback_and_named_by_diff(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()
+    old = _changed(rows[0], "2026-01-01T00:00:00+00:00", published_at="2015-05-05T05:05:05+07:00")
+    old["url"], old["article_id"] = "https://quocphongthudo.vn/quoc-te/cu.html", "0" * 24
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [rows[0], old])], "v1")
+    merge_files(tmp_path, [write_run(tmp_path / "b.parquet", rows[1:4])], "v2")
+    v1 = layout.version("v1")
+    part = v1 / "year=2015" / "part-0.parquet"
+    if damage == "missing_file":
+        part.unlink()
+    elif damage == "other_rows":
+        part.unlink()  # a hard link shared with v2: replaced, not written through
+        write_run(part, [old, _changed(old, old["crawled_at"], url=old["url"] + "?x")])
+    elif damage == "unlisted_file":
+        write_run(v1 / "year=2014" / "part-0.parquet", [old])
+    else:
+        (v1 / "_index.parquet").unlink()
+    with pytest.raises(DatasetError, match="version v1 is damaged"):
+        rollback(layout, "v1", keep=5)
+    assert current_version(layout).name == "v2"  # type: ignore[union-attr]
+    capsys.readouterr()
+    assert main(["rollback", "v1", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "damaged" in err and "stays at v2" in err
+    assert main(["diff", "v1", "v2", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "version v1 is damaged" in err
+    assert current_version(layout).name == "v2"  # type: ignore[union-attr]
+
+
+def test_a_merge_never_builds_on_a_damaged_current_version(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows[:3])], "v1")
+    for part in layout.version("v1").glob("year=*/*.parquet"):
+        part.unlink()
+    with pytest.raises(DatasetError, match=r"version v1 is damaged.*nothing merged"):
+        merge_files(tmp_path, [write_run(tmp_path / "b.parquet", rows[3:])], "v2")
+    assert [m["version"] for m in list_versions(layout)] == ["v1"]

@@ -31,6 +31,8 @@ from ..schema import arrow_schema
 
 # Leading "_": Parquet readers skip it when reading the version folder as a dataset.
 MANIFEST = "_manifest.json"
+# What the version holds, per URL (``dataset/held.py``): written with the version.
+INDEX = "_index.parquet"
 UNKNOWN_YEAR = "unknown"
 # Row groups of ~5,000 articles (tens of MB in memory): small enough for the Hugging Face
 # viewer (it refuses row groups over ~300 MB) and for readers that page through the data.
@@ -157,12 +159,66 @@ def read_dataset(layout: ExportsLayout, columns: list[str] | None = None) -> pa.
 
 def load_manifest(version: Path) -> dict[str, Any]:
     try:
-        manifest: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DatasetError(
             f"the manifest of version {version.name} cannot be read: {exc}"
         ) from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(
+            f"the manifest of version {version.name} is not a JSON object "
+            f"({type(manifest).__name__})"
+        )
     return manifest
+
+
+def version_problems(version: Path) -> list[str]:
+    """What is wrong with a version, checked against its manifest: every Parquet file it
+    lists present, readable and of the rows it says, no file it does not list, and its
+    index (when the manifest has one). Empty: the version is intact."""
+    manifest = load_manifest(version)
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return ["its manifest does not list its files"]
+    problems = []
+    folder = version.resolve()
+    for relative, rows in sorted(files.items()):
+        path = version / str(relative)
+        if not path.resolve().is_relative_to(folder):
+            problems.append(f"its manifest names {relative}, outside the version")
+            continue
+        if not path.is_file():
+            problems.append(f"{relative} is missing ({rows} rows in the manifest)")
+            continue
+        try:
+            found = pq.read_metadata(path).num_rows
+        except (OSError, pa.ArrowException) as exc:
+            problems.append(f"{relative} is not a readable Parquet file ({exc})")
+            continue
+        if found != rows:
+            problems.append(f"{relative} holds {found} rows, its manifest says {rows}")
+    for path in version_files(version):
+        relative = str(path.relative_to(version))
+        if relative not in files:
+            problems.append(f"{relative} is not in its manifest")
+    index = manifest.get("index")
+    if isinstance(index, dict):
+        try:
+            found = pq.read_metadata(version / INDEX).num_rows
+        except (OSError, pa.ArrowException):
+            problems.append(f"its index {INDEX} is missing or unreadable")
+        else:
+            if found != index.get("rows"):
+                problems.append(f"{INDEX} holds {found} rows, its manifest says {index['rows']}")
+    return problems
+
+
+def check_version(version: Path) -> None:
+    """Raise a one-line DatasetError when ``version`` does not match its manifest."""
+    problems = version_problems(version)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise DatasetError(f"version {version.name} is damaged: {'; '.join(problems[:3])}{more}")
 
 
 def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
@@ -226,6 +282,7 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
     manifest saying what was rolled back to), so the history stays in order."""
     from ..clock import new_run_id
     from ..runs import check_run_id
+    from .held import read_index, write_index
 
     check_run_id(version_id)
     with writer_lock(layout):
@@ -237,9 +294,16 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             current: Path | None = current_version(layout)
         except DatasetError:
             current = None  # a broken link is what a rollback repairs
+        problems = version_problems(source)
+        if problems:
+            stays = f"the dataset stays at {current.name}" if current else "nothing changed"
+            raise DatasetError(
+                f"version {version_id} is damaged ({'; '.join(problems[:2])}): refused, {stays}"
+            )
         new_id = new_version_id(layout, f"{new_run_id()}-rollback")
         staging = layout.versions / f".{new_id}.staging"
         shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
         files: dict[str, int] = {}
         for path in version_files(source):
             relative = path.relative_to(source)
@@ -247,6 +311,9 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, target)
             files[str(relative)] = pq.read_metadata(target).num_rows
+        # The index says what the dataset holds to the next crawl: the source's own (a
+        # version of an older qptd has none: built from its files).
+        index_rows = write_index(staging, read_index(source))
         source_manifest = load_manifest(source)
         manifest: dict[str, Any] = {
             "version": new_id,
@@ -261,8 +328,8 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             "unchanged": 0,
             "total": sum(files.values()),
             "files": files,
+            "index": {"file": INDEX, "rows": index_rows},
         }
-        staging.mkdir(parents=True, exist_ok=True)
         atomic_write_json(staging / MANIFEST, manifest)
         staging.rename(layout.version(new_id))
         switch_current(layout, layout.version(new_id))
