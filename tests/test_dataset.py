@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -746,3 +747,58 @@ def test_a_merge_never_builds_on_a_damaged_current_version(tmp_path: Path) -> No
     with pytest.raises(DatasetError, match=r"version v1 is damaged.*nothing merged"):
         merge_files(tmp_path, [write_run(tmp_path / "b.parquet", rows[3:])], "v2")
     assert [m["version"] for m in list_versions(layout)] == ["v1"]
+
+
+# -- pruning ---------------------------------------------------------------------------------
+
+
+def _merge_versions(root: Path, names: list[str], keep: int) -> None:
+    """One version per name, merged in this order (each changes the same article)."""
+    row = items()[0]
+    for k, name in enumerate(names):
+        changed = _changed(row, f"2026-01-{k + 1:02d}T00:00:00+00:00", body=f"Bản {k}.")
+        merge_files(
+            root, [write_run(root / f"{name}.parquet", [changed])], name, keep_versions=keep
+        )
+
+
+def _kept(layout: ExportsLayout) -> list[str]:
+    return sorted(p.name for p in layout.versions.iterdir() if not p.name.startswith("."))
+
+
+def test_pruning_keeps_exactly_the_newest_by_merge_time_not_by_name(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    # Names in the opposite order of their merges: by name, the newest would go first.
+    _merge_versions(tmp_path, ["e", "d", "c", "b", "a"], keep=3)
+    assert _kept(layout) == ["a", "b", "c"]
+    assert current_version(layout).name == "a"  # type: ignore[union-attr]
+
+
+def test_pruning_to_one_keeps_the_base_of_the_current_version(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    _merge_versions(tmp_path, ["v1", "v2", "v3", "v4"], keep=1)
+    assert _kept(layout) == ["v3", "v4"]  # v4 is current, v3 the version it was built from
+
+
+def test_pruning_never_removes_a_folder_a_manifest_names(tmp_path: Path) -> None:
+    root = tmp_path / "exports"
+    layout = layout_at(root)
+    victim = tmp_path / "victim"
+    (victim / "keep").mkdir(parents=True)
+    _merge_versions(root, ["v1", "v2", "v3", "v4"], keep=5)
+    manifest = load_manifest(layout.version("v1"))
+    (layout.version("v1") / "_manifest.json").write_text(
+        json.dumps({**manifest, "version": "../../victim"}), encoding="utf-8"
+    )
+    # A copy of v2 whose manifest says it is v2, and older than every version.
+    shutil.copytree(layout.version("v2"), layout.version("old-copy"))
+    copy_manifest = load_manifest(layout.version("old-copy"))
+    (layout.version("old-copy") / "_manifest.json").write_text(
+        json.dumps({**copy_manifest, "merged_at": "2000-01-01T00:00:00+00:00"}), encoding="utf-8"
+    )
+    # A link in versions/ to a folder elsewhere is not a version.
+    (layout.versions / "linked").symlink_to(victim)
+    assert main(["rollback", "v4", "--keep", "4", "--exports", str(root)]) == 0
+    assert (victim / "keep").is_dir()
+    # Pruned by folder name: the copy and v1 (the oldest two), never v2 for its copy.
+    assert _kept(layout) == sorted(["v2", "v3", "v4", current_version(layout).name, "linked"])  # type: ignore[union-attr]

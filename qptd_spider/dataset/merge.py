@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..clock import new_run_id, utc_now_iso
+from ..clock import new_run_id
 from ..fileio import OutputWriteError, atomic_write_json
 from ..layout import ExportsLayout
 from ..runs import Run, check_run_id, find_run, load_run
@@ -55,6 +55,7 @@ from .versions import (
     prune,
     switch_current,
     version_files,
+    version_time,
     writer_lock,
 )
 
@@ -567,7 +568,7 @@ def merge(
         new_id = new_version_id(layout, wanted)
         result = MergeResult(
             version=new_id,
-            merged_at=utc_now_iso(),
+            merged_at=version_time(),
             target=target,
             runs=[r.summary() for r in inputs.runs],
             run_files=[str(p) for p in inputs.files],

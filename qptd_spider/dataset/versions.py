@@ -17,6 +17,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from ..clock import utc_now_iso
+from ..clock import utc_now
 from ..fileio import OutputWriteError, atomic_write_json, swap_symlink
 from ..layout import ExportsLayout
 from ..schema import arrow_schema
@@ -89,14 +90,25 @@ def writer_lock(layout: ExportsLayout) -> Iterator[None]:
 
 
 def version_ids(layout: ExportsLayout) -> list[str]:
-    """Ids of the versions on disk (complete ones: with a manifest)."""
+    """Ids of the versions on disk (complete ones: with a manifest). A version's id is the
+    name of its folder, never what its manifest says: a manifest can be copied or edited,
+    and the id is what pruning removes. Names that are not valid ids, and links, are not
+    versions (never pruned)."""
+    from ..runs import RunError, check_run_id
+
     if not layout.versions.is_dir():
         return []
-    return sorted(
-        p.name
-        for p in layout.versions.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()
-    )
+    ids = []
+    for path in layout.versions.iterdir():
+        if path.name.startswith(".") or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            check_run_id(path.name)
+        except RunError:
+            continue
+        if (path / MANIFEST).is_file():
+            ids.append(path.name)
+    return sorted(ids)
 
 
 def current_version(layout: ExportsLayout) -> Path | None:
@@ -229,9 +241,25 @@ def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
             manifest = load_manifest(layout.version(version_id))
         except DatasetError:
             continue
-        manifest.setdefault("version", version_id)
+        manifest["version"] = version_id  # the folder's name, whatever the manifest says
         manifests.append(manifest)
-    return sorted(manifests, key=lambda m: (str(m.get("merged_at") or ""), m["version"]))
+    return sorted(manifests, key=lambda m: (merge_time(m), m["version"]))
+
+
+def merge_time(manifest: dict[str, Any]) -> datetime:
+    """When a version was made (its manifest's ``merged_at``; the oldest time if unreadable).
+    Compared as times: manifests of older qptd are to the second, newer ones to the
+    microsecond (two merges within a second keep their order)."""
+    try:
+        when = datetime.fromisoformat(str(manifest.get("merged_at")))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def version_time() -> str:
+    """``merged_at`` of a new version: UTC to the microsecond (the order of versions)."""
+    return utc_now().isoformat()
 
 
 def dataset_target(layout: ExportsLayout) -> str | None:
@@ -258,11 +286,16 @@ def prune(layout: ExportsLayout, keep: int) -> list[str]:
         if previous:
             protected.add(str(previous))
     ordered = [m["version"] for m in list_versions(layout)]
+    versions = layout.versions.resolve()
     removed = []
     for version_id in ordered[:-keep] if keep > 0 else []:
         if version_id in protected:
             continue
-        shutil.rmtree(layout.version(version_id))
+        folder = layout.version(version_id)
+        # Ids are folder names checked by version_ids; never remove anything else.
+        if folder.is_symlink() or folder.resolve().parent != versions:
+            continue
+        shutil.rmtree(folder)
         removed.append(version_id)
     for staging in layout.versions.glob(".*.staging*"):
         shutil.rmtree(staging, ignore_errors=True)
@@ -319,7 +352,7 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             "version": new_id,
             "kind": "rollback",
             "rolled_back_to": version_id,
-            "merged_at": utc_now_iso(),
+            "merged_at": version_time(),
             "previous_version": current.name if current else None,
             "target": source_manifest.get("target"),
             "runs": [],
