@@ -802,3 +802,91 @@ def test_pruning_never_removes_a_folder_a_manifest_names(tmp_path: Path) -> None
     assert (victim / "keep").is_dir()
     # Pruned by folder name: the copy and v1 (the oldest two), never v2 for its copy.
     assert _kept(layout) == sorted(["v2", "v3", "v4", current_version(layout).name, "linked"])  # type: ignore[union-attr]
+
+
+# -- runs as merge finds them ----------------------------------------------------------------
+
+
+def _run_folder(root: Path, run_id: str, rows: list[dict[str, Any]], **record: Any) -> Path:
+    """A run folder as a crawl leaves it: its journal and its record."""
+    folder = root / "runs" / run_id
+    write_journal(folder / "journal.jsonl", rows)
+    fields = {"run_id": run_id, "status": "finished", "files": {"journal": "journal.jsonl"}}
+    (folder / "run.json").write_text(json.dumps({**fields, **record}), encoding="utf-8")
+    return folder
+
+
+def test_a_run_folder_linked_from_another_root_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = _run_folder(tmp_path / "other", "r1", items()[:3])
+    before = (other / "run.json").read_bytes()
+    root = tmp_path / "exports"
+    (root / "runs").mkdir(parents=True)
+    (root / "runs" / "r1").symlink_to(other)
+    assert main(["merge", "--exports", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "outside the exports root" in err
+    assert (other / "run.json").read_bytes() == before  # not marked merged
+    assert not (root / "dataset").exists()
+
+
+def test_a_run_stopped_after_failing_its_health_checks_is_held_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = items()
+    health = {"ok": False, "failed_checks": ["related_growth"]}
+    _run_folder(tmp_path, "r1", rows[:3], status="stopped", health=health)
+    _run_folder(tmp_path, "r2", rows[3:5], status="stopped", health={"ok": True})
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "held back: run r1 failed (health checks related_growth)" in out
+    assert read_dataset(layout_at(tmp_path)).num_rows == 2  # r2 only
+    assert main(["merge", "--include-failed", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout_at(tmp_path)).num_rows == 5
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        ({"target": "portal"}, "target must be a JSON object, not str"),
+        ({"files": ["journal.jsonl"]}, "files must be a JSON object, not list"),
+        ({"status": 3}, "status must be a JSON string, not int"),
+    ],
+)
+def test_a_run_record_of_the_wrong_types_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record: dict[str, Any], problem: str
+) -> None:
+    _run_folder(tmp_path, "r1", items()[:3], **record)
+    assert main(["merge", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err and "r1" in err
+
+
+def test_a_run_record_with_null_counts_merges(tmp_path: Path) -> None:
+    _run_folder(tmp_path, "r1", items()[:3], counts=None, target=None)
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout_at(tmp_path)).num_rows == 3
+
+
+def test_a_manifest_that_is_not_an_object_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items()[:3])], "v1")
+    (tmp_path / "versions" / "v1" / "_manifest.json").write_text("[]", encoding="utf-8")
+    run = write_run(tmp_path / "b.parquet", items()[3:6])
+    for command in (["merge", str(run)], ["rollback", "v1"], ["export"]):
+        assert main([*command, "--exports", str(tmp_path)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a JSON object (list)" in err, command
+
+
+def test_a_corrupted_crawl_state_does_not_stop_a_merge(tmp_path: Path) -> None:
+    """The crawl state is the crawler's memory, not the dataset's: merge never opens it."""
+    _run_folder(tmp_path, "r1", items()[:3])
+    state = tmp_path / "crawl-state.sqlite"
+    state.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert state.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4000
+    record = json.loads((tmp_path / "runs" / "r1" / "run.json").read_text(encoding="utf-8"))
+    assert record["merged_into"] == current_version(layout_at(tmp_path)).name == "r1"  # type: ignore[union-attr]

@@ -549,6 +549,7 @@ def merge(
     merge adds and updates nothing). Runs merged are marked so. What the dataset holds is
     the version's own index: the next incremental crawl reads it there (the crawl state is
     not touched)."""
+    _check_run_folders(layout, inputs.runs)
     with writer_lock(layout):
         previous = current_version(layout)
         if previous is not None:
@@ -603,6 +604,20 @@ def merge(
         if not result.no_op:
             prune(layout, keep_versions)
         return result
+
+
+def _check_run_folders(layout: ExportsLayout, runs: Iterable[Run]) -> None:
+    """A run folder (or record) whose real path lies outside the exports root is refused:
+    a link under runs/ must not make a merge mark and read another root's run."""
+    root = layout.root.resolve()
+    for run in runs:
+        for path in (run.folder, *run.record_paths):
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                raise DatasetError(
+                    f"run {run.run_id}: {path} is really {real}, outside the exports root "
+                    f"{root}: refused, nothing merged (move the link away from {layout.runs})"
+                )
 
 
 def _rows_in(version: Path | None) -> int:
