@@ -890,3 +890,23 @@ def test_a_corrupted_crawl_state_does_not_stop_a_merge(tmp_path: Path) -> None:
     assert state.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4000
     record = json.loads((tmp_path / "runs" / "r1" / "run.json").read_text(encoding="utf-8"))
     assert record["merged_into"] == current_version(layout_at(tmp_path)).name == "r1"  # type: ignore[union-attr]
+
+
+def test_the_card_shows_page_text_as_text_never_as_markdown_or_html(tmp_path: Path) -> None:
+    rows = items()[:3]
+    hostile = "Quân sự | <img src=x onerror=alert(1)> *đậm* [a](javascript:x) \\"
+    rows[0] = _changed(rows[0], rows[0]["crawled_at"], category=[hostile, "Con"])
+    rows[1] = _changed(rows[1], rows[1]["crawled_at"], body="Mở ```\n## Không phải tiêu đề\n```")
+    _run_folder(
+        tmp_path, "r1", rows, kind="crawl", target={"id": "portal | x", "base_url": "http://x"}
+    )
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    card = (export_hf(layout_at(tmp_path)).folder / "README.md").read_text(encoding="utf-8")
+    escaped = r"Quân sự \| &lt;img src=x onerror=alert(1)&gt; \*đậm\* \[a\](javascript:x) \\"
+    assert f"| {escaped} | 1 |" in card.splitlines()
+    assert "<img" not in card
+    assert r"| `r1` | " in card and r"r1 (portal \| x, crawl) |" in card
+    # The example record's fence is longer than any backticks in the record.
+    example = card[card.index("An example record:") :]
+    fence = example.splitlines()[2]
+    assert fence == "````json" and "\n````\n" in example
