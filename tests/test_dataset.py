@@ -910,3 +910,50 @@ def test_the_card_shows_page_text_as_text_never_as_markdown_or_html(tmp_path: Pa
     example = card[card.index("An example record:") :]
     fence = example.splitlines()[2]
     assert fence == "````json" and "\n````\n" in example
+
+
+def test_of_two_copies_crawled_at_the_same_time_the_later_one_wins(tmp_path: Path) -> None:
+    row = items()[0]
+    first = _changed(row, "2026-01-01T00:00:00+00:00", body="Bản đầu.")
+    second = _changed(row, "2026-01-01T00:00:00+00:00", body="Bản sau.")
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [first, second])], "v1")
+    [stored] = read_dataset(layout_at(tmp_path)).to_pylist()
+    assert stored["body"] == "Bản sau."
+    # The same across files: the file merged later holds the later copy.
+    third = _changed(row, "2026-02-01T00:00:00+00:00", body="Bản ba.")
+    fourth = _changed(row, "2026-02-01T00:00:00+00:00", body="Bản bốn.")
+    files = [
+        write_run(tmp_path / "b.parquet", [third]),
+        write_run(tmp_path / "c.parquet", [fourth]),
+    ]
+    merge_files(tmp_path, files, "v2")
+    [stored] = read_dataset(layout_at(tmp_path)).to_pylist()
+    assert stored["body"] == "Bản bốn."
+
+
+@pytest.mark.parametrize("step", ["index", "manifest"])
+def test_a_merge_that_fails_before_the_switch_leaves_the_run_waiting_and_the_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    import importlib
+
+    merge_module = importlib.import_module("qptd_spider.dataset.merge")
+
+    layout = layout_at(tmp_path)
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items()[:2])], "v1")
+    _run_folder(tmp_path, "r1", items()[2:4])
+
+    def disk_full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(
+        merge_module, "write_index" if step == "index" else "atomic_write_json", disk_full
+    )
+    assert main(["merge", "--exports", str(tmp_path)]) == 2
+    assert current_version(layout).name == "v1"  # type: ignore[union-attr]
+    record = json.loads((tmp_path / "runs" / "r1" / "run.json").read_text(encoding="utf-8"))
+    assert "merged_into" not in record
+    assert [p.name for p in layout.versions.iterdir()] == ["v1"]  # no staging left behind
+    monkeypatch.undo()
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout).num_rows == 4
