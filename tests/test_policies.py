@@ -3,7 +3,8 @@ what happens to a page that failed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,17 @@ def test_what_the_dataset_holds_comes_from_the_dataset_not_the_crawl_state(
     # The date the dataset holds decides the re-check, not the one the crawl read.
     state.record_fetch(url, YOUNG, None, None)
     assert _policy(state, held=_held((url, OLD))).decide(url).reason == "known"
+
+
+def test_a_category_read_to_its_end_before_a_rollback_is_paged_again(state: CrawlState) -> None:
+    """A rollback may have taken out articles that lie past a page of known articles."""
+    state.mark_category_complete("quoc-te", "run-1")
+    with sqlite3.connect(state.path) as db:
+        (stamp,) = db.execute("SELECT completed_at FROM categories").fetchone()
+    completed = datetime.fromisoformat(stamp)
+    assert _policy(state).category_complete("quoc-te")
+    assert _policy(state, shrunk_at=completed - timedelta(seconds=1)).category_complete("quoc-te")
+    assert not _policy(state, shrunk_at=completed).category_complete("quoc-te")
 
 
 def test_a_policy_without_state_fetches_everything() -> None:

@@ -48,9 +48,13 @@ class IncrementalPolicy:
         waiting_runs: Collection[str] = (),
         now: datetime | None = None,
         held: Mapping[str, datetime | None] | None = None,
+        shrunk_at: datetime | None = None,
     ):
         self.state = state
         self.held: Mapping[str, datetime | None] = held or {}
+        # When the dataset last lost articles (a rollback): a category read to its end
+        # before then may hold, past a page of known articles, articles it no longer has.
+        self.shrunk_at = shrunk_at
         self.full = full
         self.recheck_after = (now or utc_now()) - timedelta(days=recheck_days)
         self.waiting_runs = frozenset(waiting_runs)
@@ -108,7 +112,7 @@ class IncrementalPolicy:
         if self.state is None or self.full:
             return False
         if self._complete is None:
-            self._complete = self.state.complete_categories()
+            self._complete = self.state.complete_categories(after=self.shrunk_at)
         return path in self._complete
 
     def mark_category_complete(self, path: str, run_id: str) -> None:

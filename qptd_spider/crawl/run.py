@@ -265,6 +265,7 @@ class RunExtension:
             recheck_days=self.crawler.settings.getfloat("QPTD_RECHECK_DAYS", DEFAULT_RECHECK_DAYS),
             waiting_runs=waiting,
             held={} if full else self._held(),
+            shrunk_at=self._shrunk_at(),
         )
         run.failures = FailureLog(
             run.paths["failures"], run.state, run.run_id, truncate=run.truncate
@@ -287,6 +288,15 @@ class RunExtension:
 
         try:
             return held_articles(self.run.layout)
+        except (DatasetError, OSError, ValueError) as exc:
+            raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
+
+    def _shrunk_at(self) -> datetime | None:
+        from ..dataset.held import shrunk_at
+        from ..dataset.versions import DatasetError
+
+        try:
+            return shrunk_at(self.run.layout)
         except (DatasetError, OSError, ValueError) as exc:
             raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
 

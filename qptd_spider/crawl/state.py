@@ -218,8 +218,14 @@ class CrawlState:
             (path, run_id, utc_now_iso()),
         )
 
-    def complete_categories(self) -> set[str]:
-        return {row[0] for row in self._db.execute("SELECT path FROM categories")}
+    def complete_categories(self, after: datetime | None = None) -> set[str]:
+        """Categories read to their end (by a crawl after ``after``, when given)."""
+        rows = self._db.execute("SELECT path, completed_at FROM categories").fetchall()
+        return {
+            path
+            for path, completed in rows
+            if after is None or (completed and datetime.fromisoformat(completed) > after)
+        }
 
     # -- pages found but not fetched yet ----------------------------------------------------
 

@@ -13,7 +13,7 @@ Versions written by an older qptd have no index: it is read from their Parquet f
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from ..fileio import OutputWriteError
 from ..layout import ExportsLayout
 from ..schema import arrow_schema
-from .versions import COMPRESSION, INDEX, current_version, version_files
+from .versions import COMPRESSION, INDEX, current_version, load_manifest, version_files
 
 _ROW_COLUMNS = ["url", "published_at", "content_hash", "other_urls"]
 
@@ -82,6 +82,20 @@ def read_index(version: Path) -> pa.Table:
     if path.is_file():
         return pq.read_table(path, schema=index_schema())
     return index_of_files(version_files(version))
+
+
+def shrunk_at(layout: ExportsLayout) -> datetime | None:
+    """When the current version's history last lost articles (its latest rollback), or
+    None. Merges only add: a crawl's "this category was read to its end" holds only if it
+    was read after that."""
+    version = current_version(layout)
+    if version is None:
+        return None
+    value = load_manifest(version).get("shrunk_at")
+    if not value:
+        return None
+    when = datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def held_articles(layout: ExportsLayout) -> dict[str, datetime | None]:

@@ -104,6 +104,9 @@ class MergeResult:
     previous_version: str | None = None
     files: dict[str, int] = field(default_factory=dict)  # file → rows
     index: dict[str, Any] = field(default_factory=dict)  # the version's index: file, rows
+    # When the history of this version last lost articles (a rollback): kept from version
+    # to version, so crawls know which of their "read to the end" marks still hold.
+    shrunk_at: str | None = None
     changes: dict[str, int] = field(default_factory=dict)  # field → rows changed
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     kind: str = "merge"
@@ -574,6 +577,7 @@ def merge(
             runs=[r.summary() for r in inputs.runs],
             run_files=[str(p) for p in inputs.files],
             previous_version=previous.name if previous else None,
+            shrunk_at=manifest.get("shrunk_at"),
         )
         staging = layout.versions / f".{new_id}.staging"
         shutil.rmtree(staging, ignore_errors=True)

@@ -363,6 +363,8 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             "files": files,
             "index": {"file": INDEX, "rows": index_rows},
         }
+        # The dataset may have lost articles: what crawls knew of it before is stale.
+        manifest["shrunk_at"] = manifest["merged_at"]
         atomic_write_json(staging / MANIFEST, manifest)
         staging.rename(layout.version(new_id))
         switch_current(layout, layout.version(new_id))
