@@ -957,3 +957,11 @@ def test_a_merge_that_fails_before_the_switch_leaves_the_run_waiting_and_the_old
     monkeypatch.undo()
     assert main(["merge", "--exports", str(tmp_path)]) == 0
     assert read_dataset(layout).num_rows == 4
+
+
+def test_an_unreadable_index_is_read_from_the_version_files(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()[:3]
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows)], "v1")
+    (layout.version("v1") / "_index.parquet").write_bytes(b"not parquet")
+    assert sorted(held_articles(layout)) == sorted(r["url"] for r in rows)

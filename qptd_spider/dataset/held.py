@@ -12,6 +12,7 @@ Versions written by an older qptd have no index: it is read from their Parquet f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +69,12 @@ def index_of_files(files: Iterable[Path]) -> pa.Table:
 def write_index(folder: Path, index: pa.Table) -> int:
     """Write ``index`` as the index of the version being built in ``folder``; its rows."""
     path = folder / INDEX
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        pq.write_table(index.sort_by("url"), path, compression=COMPRESSION)
+        pq.write_table(index.sort_by("url"), tmp, compression=COMPRESSION)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())  # on disk before the version is switched to
+        tmp.replace(path)
     except OSError as exc:  # Arrow's I/O errors carry no file name
         raise OutputWriteError(path, exc) from exc
     rows: int = index.num_rows
@@ -77,10 +82,14 @@ def write_index(folder: Path, index: pa.Table) -> int:
 
 
 def read_index(version: Path) -> pa.Table:
-    """The index of one version (from its Parquet files when it has none)."""
+    """The index of one version (from its Parquet files when it has none, or when it
+    cannot be read: the files are what the version holds)."""
     path = version / INDEX
     if path.is_file():
-        return pq.read_table(path, schema=index_schema())
+        try:
+            return pq.read_table(path, schema=index_schema())
+        except (OSError, pa.ArrowException):
+            pass
     return index_of_files(version_files(version))
 
 
