@@ -3,11 +3,12 @@
 An exports root holds one dataset and everything that feeds it::
 
     dataset -> versions/<version id>   the current version (a symlink, swapped atomically)
-    versions/<version id>/             year=YYYY/part-0.parquet and _manifest.json
+    versions/<version id>/             year=YYYY/part-0.parquet, _manifest.json and
+                                       _index.parquet (what the version holds)
     runs/<run id>/                     one crawl (or re-parse): run.json, journal.jsonl,
                                        failures.jsonl, rejects.jsonl, report.json
     warc/<run id>-NNNNN.warc.gz        every response a crawl received
-    crawl-state.sqlite                 what earlier crawls fetched and the dataset holds
+    crawl-state.sqlite                 what earlier crawls fetched (the crawler's memory)
     hf -> hf-builds/<version id>       the Hugging Face folder
     report.html                        the dataset report
     .lock                              held by the one process that writes the dataset

@@ -13,8 +13,9 @@ Status, as ``qptd merge`` sees it:
   killed): its journal holds valid articles and is merged;
 - ``finished``: ended and healthy;
 - ``stopped``: stopped by the operator (SIGTERM, Ctrl-C): what it journaled is valid;
-- ``failed``: a health check failed, the crawl could not write its output, or a re-parse
-  broke off; held back from merge unless asked (``--include-failed``);
+- ``failed``: a health check failed (also when a signal stopped the crawl: its record says
+  ``stopped`` with a failed health check), the crawl could not write its output, or a
+  re-parse broke off; held back from merge unless asked (``--include-failed``);
 - ``merged``: in a dataset version already.
 """
 
@@ -110,17 +111,22 @@ class Run:
         if status == "running":
             worker = str(record.get("worker") or "")
             return "running" if is_locked(RunFiles(path.parent, worker).lock) else "interrupted"
+        health = record.get("health") or {}
+        if status == "stopped" and health.get("ok") is False:
+            # A cron timeout stops a crawl of a hostile site as surely as Ctrl-C stops a
+            # good one: what failed its checks is held back either way.
+            return "failed"
         return status
 
     @property
     def target_id(self) -> str | None:
-        ids = {r.get("target", {}).get("id") for r in self.records}
+        ids = {(r.get("target") or {}).get("id") for r in self.records}
         ids.discard(None)
         return next(iter(ids)) if len(ids) == 1 else None
 
     @property
     def target(self) -> dict[str, Any]:
-        return dict(self.records[0].get("target", {})) if self.records else {}
+        return dict(self.records[0].get("target") or {}) if self.records else {}
 
     @property
     def merged_into(self) -> str | None:
@@ -133,7 +139,7 @@ class Run:
         """Absolute paths of a kind of file of every process (``journal``, ``failures``...)."""
         out = []
         for record, path in zip(self.records, self.record_paths, strict=True):
-            value = record.get("files", {}).get(name)
+            value = (record.get("files") or {}).get(name)
             if value:
                 candidate = Path(value)
                 out.append(candidate if candidate.is_absolute() else path.parent / candidate)
@@ -165,7 +171,7 @@ class Run:
         if len(self.records) > 1:
             summary["workers"] = [r.get("worker") for r in self.records]
             summary["finished_at"] = max(str(r.get("finished_at") or "") for r in self.records)
-        summary["counts"] = _sum_counts(r.get("counts", {}) for r in self.records)
+        summary["counts"] = _sum_counts(r.get("counts") or {} for r in self.records)
         return summary
 
     def mark_merged(self, version_id: str) -> None:
@@ -183,6 +189,18 @@ def _sum_counts(counts: Iterable[dict[str, Any]]) -> dict[str, int]:
     return total
 
 
+# The fields of a record that are read, and the JSON types they may have (None: absent).
+_RECORD_TYPES: dict[str, tuple[type, ...]] = {
+    "status": (str,),
+    "worker": (str,),
+    "merged_into": (str,),
+    "target": (dict,),
+    "counts": (dict,),
+    "files": (dict,),
+    "health": (dict,),
+}
+
+
 def _load_record(path: Path) -> dict[str, Any]:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -190,6 +208,14 @@ def _load_record(path: Path) -> dict[str, Any]:
         raise RunError(f"run record {path} is not readable JSON: {exc}") from None
     if not isinstance(record, dict):
         raise RunError(f"run record {path} is not a JSON object")
+    for name, types in _RECORD_TYPES.items():
+        value = record.get(name)
+        if value is not None and not isinstance(value, types):
+            raise RunError(
+                f"run record {path}: {name} must be a JSON "
+                f"{'object' if types == (dict,) else 'string'}, not {type(value).__name__} "
+                f"({json.dumps(value, ensure_ascii=False)[:60]}); fix or move the record"
+            )
     return record
 
 

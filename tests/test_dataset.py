@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 from qptd_spider.cli import main
 from qptd_spider.dataset import merge_files
 from qptd_spider.dataset import run_files as run_files_module
+from qptd_spider.dataset.held import held_articles
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.stats import KEY_FIELDS, NO_RANK, position_head, version_stats
 from qptd_spider.dataset.versions import (
@@ -675,3 +678,293 @@ def test_stats_counted_in_batches_match_the_row_by_row_count(tmp_path: Path) -> 
     for batch_rows in (1, 3, 5000):
         assert version_stats(version, batch_rows=batch_rows).as_dict() == expected
     assert version_stats(None).articles == 0
+
+
+# -- what a version holds, and versions that do not match their manifest ---------------------
+
+
+def test_each_version_says_what_it_holds_aliases_and_corrected_dates_included(
+    tmp_path: Path,
+) -> None:
+    layout = layout_at(tmp_path)
+    first, second, third = items()[:3]
+    alias = "https://quocphongthudo.vn/quoc-te/cung-bai.html"
+    first = _changed(first, "2026-01-01T00:00:00+00:00", other_urls=[alias])
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [first, second])], "v1")
+    held = held_articles(layout)
+    assert sorted(held) == sorted([first["url"], alias, second["url"]])
+    assert held[alias] == held[first["url"]] == datetime.fromisoformat(first["published_at"])
+    # A later crawl reads another date: the dataset's index holds the corrected one.
+    corrected = _changed(
+        first, "2026-02-01T00:00:00+00:00", published_at="2025-03-04T05:06:00+07:00"
+    )
+    merge_files(tmp_path, [write_run(tmp_path / "b.parquet", [corrected, third])], "v2")
+    held = held_articles(layout)
+    assert len(held) == 4
+    assert held[first["url"]] == held[alias] == datetime.fromisoformat("2025-03-04T05:06:00+07:00")
+    # A rollback makes the smaller version's index the current one.
+    rollback(layout, "v1", keep=5)
+    assert sorted(held_articles(layout)) == sorted([first["url"], alias, second["url"]])
+
+
+@pytest.mark.parametrize("damage", ["missing_file", "other_rows", "unlisted_file", "no_index"])
+def test_a_damaged_version_is_refused_by_rollback_and_named_by_diff(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()
+    old = _changed(rows[0], "2026-01-01T00:00:00+00:00", published_at="2015-05-05T05:05:05+07:00")
+    old["url"], old["article_id"] = "https://quocphongthudo.vn/quoc-te/cu.html", "0" * 24
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [rows[0], old])], "v1")
+    merge_files(tmp_path, [write_run(tmp_path / "b.parquet", rows[1:4])], "v2")
+    v1 = layout.version("v1")
+    part = v1 / "year=2015" / "part-0.parquet"
+    if damage == "missing_file":
+        part.unlink()
+    elif damage == "other_rows":
+        part.unlink()  # a hard link shared with v2: replaced, not written through
+        write_run(part, [old, _changed(old, old["crawled_at"], url=old["url"] + "?x")])
+    elif damage == "unlisted_file":
+        write_run(v1 / "year=2014" / "part-0.parquet", [old])
+    else:
+        (v1 / "_index.parquet").unlink()
+    with pytest.raises(DatasetError, match="version v1 is damaged"):
+        rollback(layout, "v1", keep=5)
+    assert current_version(layout).name == "v2"  # type: ignore[union-attr]
+    capsys.readouterr()
+    assert main(["rollback", "v1", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "damaged" in err and "stays at v2" in err
+    assert main(["diff", "v1", "v2", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "version v1 is damaged" in err
+    assert current_version(layout).name == "v2"  # type: ignore[union-attr]
+
+
+def test_a_merge_never_builds_on_a_damaged_current_version(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows[:3])], "v1")
+    for part in layout.version("v1").glob("year=*/*.parquet"):
+        part.unlink()
+    with pytest.raises(DatasetError, match=r"version v1 is damaged.*nothing merged"):
+        merge_files(tmp_path, [write_run(tmp_path / "b.parquet", rows[3:])], "v2")
+    assert [m["version"] for m in list_versions(layout)] == ["v1"]
+
+
+# -- pruning ---------------------------------------------------------------------------------
+
+
+def _merge_versions(root: Path, names: list[str], keep: int) -> None:
+    """One version per name, merged in this order (each changes the same article)."""
+    row = items()[0]
+    for k, name in enumerate(names):
+        changed = _changed(row, f"2026-01-{k + 1:02d}T00:00:00+00:00", body=f"Bản {k}.")
+        merge_files(
+            root, [write_run(root / f"{name}.parquet", [changed])], name, keep_versions=keep
+        )
+
+
+def _kept(layout: ExportsLayout) -> list[str]:
+    return sorted(p.name for p in layout.versions.iterdir() if not p.name.startswith("."))
+
+
+def test_pruning_keeps_exactly_the_newest_by_merge_time_not_by_name(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    # Names in the opposite order of their merges: by name, the newest would go first.
+    _merge_versions(tmp_path, ["e", "d", "c", "b", "a"], keep=3)
+    assert _kept(layout) == ["a", "b", "c"]
+    assert current_version(layout).name == "a"  # type: ignore[union-attr]
+
+
+def test_pruning_to_one_keeps_the_base_of_the_current_version(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    _merge_versions(tmp_path, ["v1", "v2", "v3", "v4"], keep=1)
+    assert _kept(layout) == ["v3", "v4"]  # v4 is current, v3 the version it was built from
+
+
+def test_pruning_never_removes_a_folder_a_manifest_names(tmp_path: Path) -> None:
+    root = tmp_path / "exports"
+    layout = layout_at(root)
+    victim = tmp_path / "victim"
+    (victim / "keep").mkdir(parents=True)
+    _merge_versions(root, ["v1", "v2", "v3", "v4"], keep=5)
+    manifest = load_manifest(layout.version("v1"))
+    (layout.version("v1") / "_manifest.json").write_text(
+        json.dumps({**manifest, "version": "../../victim"}), encoding="utf-8"
+    )
+    # A copy of v2 whose manifest says it is v2, and older than every version.
+    shutil.copytree(layout.version("v2"), layout.version("old-copy"))
+    copy_manifest = load_manifest(layout.version("old-copy"))
+    (layout.version("old-copy") / "_manifest.json").write_text(
+        json.dumps({**copy_manifest, "merged_at": "2000-01-01T00:00:00+00:00"}), encoding="utf-8"
+    )
+    # A link in versions/ to a folder elsewhere is not a version.
+    (layout.versions / "linked").symlink_to(victim)
+    assert main(["rollback", "v4", "--keep", "4", "--exports", str(root)]) == 0
+    assert (victim / "keep").is_dir()
+    # Pruned by folder name: the copy and v1 (the oldest two), never v2 for its copy.
+    assert _kept(layout) == sorted(["v2", "v3", "v4", current_version(layout).name, "linked"])  # type: ignore[union-attr]
+
+
+# -- runs as merge finds them ----------------------------------------------------------------
+
+
+def _run_folder(root: Path, run_id: str, rows: list[dict[str, Any]], **record: Any) -> Path:
+    """A run folder as a crawl leaves it: its journal and its record."""
+    folder = root / "runs" / run_id
+    write_journal(folder / "journal.jsonl", rows)
+    fields = {"run_id": run_id, "status": "finished", "files": {"journal": "journal.jsonl"}}
+    (folder / "run.json").write_text(json.dumps({**fields, **record}), encoding="utf-8")
+    return folder
+
+
+def test_a_run_folder_linked_from_another_root_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = _run_folder(tmp_path / "other", "r1", items()[:3])
+    before = (other / "run.json").read_bytes()
+    root = tmp_path / "exports"
+    (root / "runs").mkdir(parents=True)
+    (root / "runs" / "r1").symlink_to(other)
+    assert main(["merge", "--exports", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "outside the exports root" in err
+    assert (other / "run.json").read_bytes() == before  # not marked merged
+    assert not (root / "dataset").exists()
+
+
+def test_a_run_stopped_after_failing_its_health_checks_is_held_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = items()
+    health = {"ok": False, "failed_checks": ["related_growth"]}
+    _run_folder(tmp_path, "r1", rows[:3], status="stopped", health=health)
+    _run_folder(tmp_path, "r2", rows[3:5], status="stopped", health={"ok": True})
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "held back: run r1 failed (health checks related_growth)" in out
+    assert read_dataset(layout_at(tmp_path)).num_rows == 2  # r2 only
+    assert main(["merge", "--include-failed", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout_at(tmp_path)).num_rows == 5
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        ({"target": "portal"}, "target must be a JSON object, not str"),
+        ({"files": ["journal.jsonl"]}, "files must be a JSON object, not list"),
+        ({"status": 3}, "status must be a JSON string, not int"),
+    ],
+)
+def test_a_run_record_of_the_wrong_types_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record: dict[str, Any], problem: str
+) -> None:
+    _run_folder(tmp_path, "r1", items()[:3], **record)
+    assert main(["merge", "--exports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err and "r1" in err
+
+
+def test_a_run_record_with_null_counts_merges(tmp_path: Path) -> None:
+    _run_folder(tmp_path, "r1", items()[:3], counts=None, target=None)
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout_at(tmp_path)).num_rows == 3
+
+
+def test_a_manifest_that_is_not_an_object_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items()[:3])], "v1")
+    (tmp_path / "versions" / "v1" / "_manifest.json").write_text("[]", encoding="utf-8")
+    run = write_run(tmp_path / "b.parquet", items()[3:6])
+    for command in (["merge", str(run)], ["rollback", "v1"], ["export"]):
+        assert main([*command, "--exports", str(tmp_path)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a JSON object (list)" in err, command
+
+
+def test_a_corrupted_crawl_state_does_not_stop_a_merge(tmp_path: Path) -> None:
+    """The crawl state is the crawler's memory, not the dataset's: merge never opens it."""
+    _run_folder(tmp_path, "r1", items()[:3])
+    state = tmp_path / "crawl-state.sqlite"
+    state.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert state.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 4000
+    record = json.loads((tmp_path / "runs" / "r1" / "run.json").read_text(encoding="utf-8"))
+    assert record["merged_into"] == current_version(layout_at(tmp_path)).name == "r1"  # type: ignore[union-attr]
+
+
+def test_the_card_shows_page_text_as_text_never_as_markdown_or_html(tmp_path: Path) -> None:
+    rows = items()[:3]
+    hostile = "Quân sự | <img src=x onerror=alert(1)> *đậm* [a](javascript:x) \\"
+    rows[0] = _changed(rows[0], rows[0]["crawled_at"], category=[hostile, "Con"])
+    rows[1] = _changed(rows[1], rows[1]["crawled_at"], body="Mở ```\n## Không phải tiêu đề\n```")
+    _run_folder(
+        tmp_path, "r1", rows, kind="crawl", target={"id": "portal | x", "base_url": "http://x"}
+    )
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    card = (export_hf(layout_at(tmp_path)).folder / "README.md").read_text(encoding="utf-8")
+    escaped = r"Quân sự \| &lt;img src=x onerror=alert(1)&gt; \*đậm\* \[a\](javascript:x) \\"
+    assert f"| {escaped} | 1 |" in card.splitlines()
+    assert "<img" not in card
+    assert r"| `r1` | " in card and r"r1 (portal \| x, crawl) |" in card
+    # The example record's fence is longer than any backticks in the record.
+    example = card[card.index("An example record:") :]
+    fence = example.splitlines()[2]
+    assert fence == "````json" and "\n````\n" in example
+
+
+def test_of_two_copies_crawled_at_the_same_time_the_later_one_wins(tmp_path: Path) -> None:
+    row = items()[0]
+    first = _changed(row, "2026-01-01T00:00:00+00:00", body="Bản đầu.")
+    second = _changed(row, "2026-01-01T00:00:00+00:00", body="Bản sau.")
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", [first, second])], "v1")
+    [stored] = read_dataset(layout_at(tmp_path)).to_pylist()
+    assert stored["body"] == "Bản sau."
+    # The same across files: the file merged later holds the later copy.
+    third = _changed(row, "2026-02-01T00:00:00+00:00", body="Bản ba.")
+    fourth = _changed(row, "2026-02-01T00:00:00+00:00", body="Bản bốn.")
+    files = [
+        write_run(tmp_path / "b.parquet", [third]),
+        write_run(tmp_path / "c.parquet", [fourth]),
+    ]
+    merge_files(tmp_path, files, "v2")
+    [stored] = read_dataset(layout_at(tmp_path)).to_pylist()
+    assert stored["body"] == "Bản bốn."
+
+
+@pytest.mark.parametrize("step", ["index", "manifest"])
+def test_a_merge_that_fails_before_the_switch_leaves_the_run_waiting_and_the_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    import importlib
+
+    merge_module = importlib.import_module("qptd_spider.dataset.merge")
+
+    layout = layout_at(tmp_path)
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", items()[:2])], "v1")
+    _run_folder(tmp_path, "r1", items()[2:4])
+
+    def disk_full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(
+        merge_module, "write_index" if step == "index" else "atomic_write_json", disk_full
+    )
+    assert main(["merge", "--exports", str(tmp_path)]) == 2
+    assert current_version(layout).name == "v1"  # type: ignore[union-attr]
+    record = json.loads((tmp_path / "runs" / "r1" / "run.json").read_text(encoding="utf-8"))
+    assert "merged_into" not in record
+    assert [p.name for p in layout.versions.iterdir()] == ["v1"]  # no staging left behind
+    monkeypatch.undo()
+    assert main(["merge", "--exports", str(tmp_path)]) == 0
+    assert read_dataset(layout).num_rows == 4
+
+
+def test_an_unreadable_index_is_read_from_the_version_files(tmp_path: Path) -> None:
+    layout = layout_at(tmp_path)
+    rows = items()[:3]
+    merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows)], "v1")
+    (layout.version("v1") / "_index.parquet").write_bytes(b"not parquet")
+    assert sorted(held_articles(layout)) == sorted(r["url"] for r in rows)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from qptd_harness.replica import Portal
-from qptd_spider.dataset import merge_pending, read_dataset
+from qptd_spider.cli import main
+from qptd_spider.dataset import merge_files, merge_pending, read_dataset
 from qptd_spider.layout import ExportsLayout
 from tests.conftest import StartReplica
 from tests.test_crawl import crawl
@@ -75,3 +77,36 @@ def test_young_articles_are_rechecked_with_conditional_requests(
     assert result is not None
     assert (result.added, result.updated, result.unchanged) == (0, len(edited_young), 0)
     assert read_dataset(ExportsLayout(exports)).num_rows == 60
+
+
+def test_after_a_rollback_the_next_crawl_fetches_what_the_rollback_took_out(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    """Issue 22: the dataset is the record of what it holds. A rollback to a smaller version
+    makes the next incremental crawl fetch the removed articles (also those past a page of
+    known articles in a category an earlier crawl read to its end), and the merge brings
+    them back."""
+    exports = tmp_path / "exports"
+    server = start_replica(portal=Portal(400, seed=4))  # every article is months old
+    crawl(server, tmp_path, output="r1.parquet", exports=exports)
+    first = pq.read_table(tmp_path / "r1.parquet")
+    assert first.num_rows == 400
+    # The last 13 articles the crawl read: deep in their lists, or only linked.
+    pq.write_table(first.slice(0, 387), tmp_path / "first-387.parquet")
+    merge_files(exports, [tmp_path / "first-387.parquet"], "v387")
+    merge_files(exports, [tmp_path / "r1.parquet"], "v400")
+    layout = ExportsLayout(exports)
+    assert read_dataset(layout).num_rows == 400
+    assert main(["rollback", "v387", "--exports", str(exports)]) == 0
+    assert read_dataset(layout).num_rows == 387
+    rows, _ = crawl(server, tmp_path, output="r2.parquet", exports=exports)
+    # Every article the rollback took out is fetched again (the crawl may also meet a kept
+    # article under a path the dataset has not seen yet: the merge adds that path to it).
+    removed = set(first.slice(387)["article_id"].to_pylist())
+    assert len(removed) == 13
+    assert removed <= {r["article_id"] for r in rows}
+    result = merge_files(exports, [tmp_path / "r2.parquet"], "back")
+    assert (result.added, result.total) == (13, 400)
+    assert set(read_dataset(layout)["article_id"].to_pylist()) == set(
+        first["article_id"].to_pylist()
+    )

@@ -3,7 +3,8 @@ what happens to a page that failed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ def _policy(state: CrawlState, **kwargs: Any) -> IncrementalPolicy:
     return IncrementalPolicy(state, recheck_days=7, now=NOW, **kwargs)
 
 
+def _held(*rows: tuple[str, str | None]) -> dict[str, datetime | None]:
+    """What the dataset holds, as its version's index gives it: URL → publication time."""
+    return {url: datetime.fromisoformat(when) if when else None for url, when in rows}
+
+
 @pytest.mark.parametrize(
     ("setup", "waiting", "full", "expected"),
     [
@@ -56,40 +62,58 @@ def test_incremental_decisions(
     expected: tuple[str, bool, dict[str, str]],
 ) -> None:
     url = "https://x.vn/a.html"
+    held = {}
     if setup == "merged_old":
-        state.mark_merged([(url, OLD)])
+        held = _held((url, OLD))
     elif setup == "merged_young":
         state.record_fetch(url, YOUNG, '"e"', None)
-        state.mark_merged([(url, YOUNG)])
+        held = _held((url, YOUNG))
     elif setup == "merged_no_date":
         state.record_fetch(url, None, '"e"', None)
-        state.mark_merged([(url, None)])
+        held = _held((url, None))
     elif setup == "journaled_by_waiting_run":
         state.record_fetch(url, OLD, None, None)
         state.mark_journaled(url, "run-1")
     elif setup == "fetched_not_merged":
         state.record_fetch(url, OLD, None, None)
-    decision = _policy(state, full=full, waiting_runs=waiting).decide(url)
+    decision = _policy(state, full=full, waiting_runs=waiting, held=held).decide(url)
     assert (decision.reason, decision.fetch, decision.headers) == expected
 
 
 def test_paging_stops_only_on_merged_old_articles(state: CrawlState) -> None:
-    state.mark_merged([("https://x.vn/old.html", OLD), ("https://x.vn/young.html", YOUNG)])
-    policy = _policy(state)
+    held = _held(("https://x.vn/old.html", OLD), ("https://x.vn/young.html", YOUNG))
+    policy = _policy(state, held=held)
     assert policy.is_known_and_old("https://x.vn/old.html")
     assert not policy.is_known_and_old("https://x.vn/young.html")
     assert not policy.is_known_and_old("https://x.vn/new.html")
-    assert not _policy(state, full=True).is_known_and_old("https://x.vn/old.html")
+    assert not _policy(state, full=True, held=held).is_known_and_old("https://x.vn/old.html")
 
 
-def test_a_304_keeps_the_article_merged_and_a_200_waits_for_merge(state: CrawlState) -> None:
+def test_what_the_dataset_holds_comes_from_the_dataset_not_the_crawl_state(
+    state: CrawlState,
+) -> None:
+    """An article fetched and journaled by a run merged since, that the dataset no longer
+    holds (a rollback took it out): fetched again, whatever the crawl state remembers."""
     url = "https://x.vn/a.html"
-    state.mark_merged([(url, YOUNG)])
-    policy = _policy(state)
-    policy.record_not_modified(url)
-    assert state.get(url).merged  # type: ignore[union-attr]
-    policy.record_fetch(url, YOUNG, '"e2"', None)
-    assert not state.get(url).merged  # type: ignore[union-attr]
+    state.record_fetch(url, OLD, '"e"', None)
+    state.mark_journaled(url, "run-1")  # run-1 is merged: not among the waiting runs
+    assert _policy(state, held=_held((url, OLD))).decide(url).reason == "known"
+    decision = _policy(state, held={}).decide(url)
+    assert (decision.reason, decision.fetch, decision.headers) == ("new", True, {})
+    # The date the dataset holds decides the re-check, not the one the crawl read.
+    state.record_fetch(url, YOUNG, None, None)
+    assert _policy(state, held=_held((url, OLD))).decide(url).reason == "known"
+
+
+def test_a_category_read_to_its_end_before_a_rollback_is_paged_again(state: CrawlState) -> None:
+    """A rollback may have taken out articles that lie past a page of known articles."""
+    state.mark_category_complete("quoc-te", "run-1")
+    with sqlite3.connect(state.path) as db:
+        (stamp,) = db.execute("SELECT completed_at FROM categories").fetchone()
+    completed = datetime.fromisoformat(stamp)
+    assert _policy(state).category_complete("quoc-te")
+    assert _policy(state, shrunk_at=completed - timedelta(seconds=1)).category_complete("quoc-te")
+    assert not _policy(state, shrunk_at=completed).category_complete("quoc-te")
 
 
 def test_a_policy_without_state_fetches_everything() -> None:

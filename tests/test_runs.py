@@ -315,3 +315,18 @@ def test_robots_crawl_delay_is_obeyed_and_on_record(
     assert 0 < politeness["requests_per_second_avg"] <= 4.5
     assert politeness["requests_per_second_peak"] <= 5
     assert politeness["share_304"] == 0.0
+
+
+@pytest.mark.parametrize("name", ["QPTD_RUN_ID", "QPTD_REDIS_CRAWL_ID"])
+def test_a_run_id_that_is_a_path_is_a_bad_setting(
+    start_replica: StartReplica, tmp_path: Path, name: str
+) -> None:
+    exports = tmp_path / "exports"
+    done = _run(_command(start_replica(5), exports, **{name: "../../x"}))
+    # One line, before anything starts, and no traceback.
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"qptd crawl: bad setting {name}: run id '../../x' must be 1-100 letters, digits, "
+        "'.', '-' or '_' (no path)"
+    ]
+    assert not (tmp_path / "x").exists() and not (exports / "runs").exists()

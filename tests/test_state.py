@@ -14,27 +14,23 @@ def test_round_trip_of_an_article(tmp_path: Path) -> None:
     state = CrawlState(tmp_path / "s.sqlite")
     state.record_fetch("https://x.vn/a.html", "2025-01-01T00:00:00+07:00", '"e1"', None)
     known = state.get("https://x.vn/a.html")
-    assert known is not None and not known.merged and known.etag == '"e1"'
-    state.mark_merged([("https://x.vn/a.html", None)])
-    assert state.get("https://x.vn/a.html").merged  # type: ignore[union-attr]
+    assert known is not None and known.etag == '"e1"'
+    state.mark_journaled("https://x.vn/a.html", "run-1")
     state.record_fetch("https://x.vn/a.html", None, None, None, changed=False)  # a 304
-    assert state.get("https://x.vn/a.html").merged  # type: ignore[union-attr]
-    state.record_fetch("https://x.vn/a.html", None, '"e2"', None)  # changed: merge again
+    assert state.get("https://x.vn/a.html").journaled_run == "run-1"  # type: ignore[union-attr]
+    state.record_fetch("https://x.vn/a.html", None, '"e2"', None)  # changed: journal again
     known = state.get("https://x.vn/a.html")
-    assert known is not None and not known.merged and known.etag == '"e2"'
+    assert known is not None and known.journaled_run is None and known.etag == '"e2"'
     assert known.published_at == datetime.fromisoformat("2025-01-01T00:00:00+07:00")
-    assert state.counts() == {"known": 1, "merged": 0}
+    assert state.counts() == {"known": 1}
     state.close()
 
 
-def test_journaled_articles_name_their_run_until_merged(tmp_path: Path) -> None:
+def test_journaled_articles_name_their_run(tmp_path: Path) -> None:
     state = CrawlState(tmp_path / "s.sqlite")
     state.record_fetch("https://x.vn/a.html", None, None, None)
     state.mark_journaled("https://x.vn/a.html", "run-1")
     assert state.get("https://x.vn/a.html").journaled_run == "run-1"  # type: ignore[union-attr]
-    state.mark_merged([("https://x.vn/a.html", "2025-01-01T00:00:00+07:00")])
-    known = state.get("https://x.vn/a.html")
-    assert known is not None and known.merged and known.journaled_run is None
     state.close()
 
 
@@ -50,11 +46,11 @@ def test_a_state_file_of_an_older_qptd_is_upgraded_in_place(tmp_path: Path) -> N
     old.close()
     state = CrawlState(path)
     known = state.get("https://x.vn/old.html")
-    assert known is not None and known.merged and known.journaled_run is None
+    assert known is not None and known.journaled_run is None
     state.record_fetch("https://x.vn/new.html", None, None, None)
     state.mark_journaled("https://x.vn/new.html", "r")
     assert state.get("https://x.vn/new.html").journaled_run == "r"  # type: ignore[union-attr]
-    assert state.counts() == {"known": 2, "merged": 1}
+    assert state.counts() == {"known": 2}
     state.close()
     CrawlState(path).close()  # opening an upgraded file again changes nothing
 

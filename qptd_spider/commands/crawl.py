@@ -18,6 +18,7 @@ from scrapy.exceptions import UsageError
 from ..crawl.feeds import parquet_append_conflicts
 from ..crawl.monitoring import HEALTH_FAILED
 from ..crawl.run import exports_root_for
+from ..runs import RunError, check_run_id
 from ..spiders.arguments import SpiderArgumentError, parse_arguments
 from ..urls import PortalUrls
 from . import EXIT_HEALTH, EXIT_OUTPUT, EXIT_USAGE
@@ -52,6 +53,14 @@ class Command(ScrapyCrawl):
             arguments = parse_arguments(dict(opts.spargs))
         except SpiderArgumentError as exc:
             return f"bad spider argument: {exc}"
+        # Both name the run's folder (a distributed crawl's id is its run id).
+        for name in ("QPTD_RUN_ID", "QPTD_REDIS_CRAWL_ID"):
+            value = self.settings.get(name)
+            try:
+                if value:
+                    check_run_id(str(value))
+            except RunError as exc:
+                return f"bad setting {name}: {exc}"
         conflicts = parquet_append_conflicts(self.settings.getdict("FEEDS"))
         if conflicts:
             return (

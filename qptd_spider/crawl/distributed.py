@@ -103,8 +103,9 @@ class RedisIdleExtension:
 class RedisCrawlState(CrawlState):
     """The crawl state of a distributed crawl: what every worker reads lives in Redis (a hash
     ``qptd:<crawl id>:known``, URL → what is known), seeded once per crawl id from the
-    dataset's own state file (the merged articles and their validators). Writes go to Redis
-    and to the worker's local state file, which ``qptd merge`` keeps up to date."""
+    exports root's state file (the articles fetched and their validators; what the dataset
+    holds each worker reads from its current version). Writes go to Redis and to the
+    worker's local state file."""
 
     SEED_BATCH = 5000
 
@@ -127,18 +128,16 @@ class RedisCrawlState(CrawlState):
         wait until it is done, so none of them starts with an empty view."""
         if self.client.set(flag, "seeding", nx=True):
             rows = self._db.execute(
-                "SELECT url, published_at, etag, last_modified, merged, warc_ref FROM articles "
-                "WHERE merged = 1"
+                "SELECT url, published_at, etag, last_modified, warc_ref FROM articles"
             )
             seeded = 0
             while batch := rows.fetchmany(self.SEED_BATCH):
                 pipe = self.client.pipeline(transaction=False)
-                for url, published, etag, modified, merged, warc_ref in batch:
+                for url, published, etag, modified, warc_ref in batch:
                     value = {
                         "published_at": published,
                         "etag": etag,
                         "last_modified": modified,
-                        "merged": bool(merged),
                         "warc_ref": json.loads(warc_ref) if warc_ref else None,
                     }
                     pipe.hsetnx(self.key, url, json.dumps(value))
@@ -166,7 +165,6 @@ class RedisCrawlState(CrawlState):
             datetime.fromisoformat(published) if published else None,
             value.get("etag"),
             value.get("last_modified"),
-            bool(value.get("merged")),
             value.get("journaled_run"),
             value.get("warc_ref"),
         )
@@ -194,7 +192,7 @@ class RedisCrawlState(CrawlState):
             "warc_ref": warc_ref,
         }
         if changed:
-            changes.update(merged=False, journaled_run=None)
+            changes.update(journaled_run=None)
         self._update(url, **changes)
 
     def mark_journaled(self, url: str, run_id: str) -> None:

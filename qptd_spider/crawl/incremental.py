@@ -1,6 +1,8 @@
 """The incremental policy: which articles a crawl fetches again, and how.
 
-Pure decisions over the crawl state, so they are tested without a crawl:
+Pure decisions over what the dataset holds (the current version's index, read at crawl
+start: ``dataset/held.py``) and the crawl state (validators, journals), so they are tested
+without a crawl:
 
 - an article the dataset holds and that is older than the re-check window: not fetched;
 - an article held by the journal of a run still waiting for ``qptd merge``: not fetched
@@ -12,7 +14,7 @@ Pure decisions over the crawl state, so they are tested without a crawl:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +37,8 @@ class Decision:
 
 
 class IncrementalPolicy:
-    """Decisions of one crawl; ``state`` None means a crawl without memory (all new)."""
+    """Decisions of one crawl; ``state`` None means a crawl without memory (all new).
+    ``held`` is what the dataset holds: URL (each of an article's URLs) → publication time."""
 
     def __init__(
         self,
@@ -44,8 +47,14 @@ class IncrementalPolicy:
         recheck_days: float = DEFAULT_RECHECK_DAYS,
         waiting_runs: Collection[str] = (),
         now: datetime | None = None,
+        held: Mapping[str, datetime | None] | None = None,
+        shrunk_at: datetime | None = None,
     ):
         self.state = state
+        self.held: Mapping[str, datetime | None] = held or {}
+        # When the dataset last lost articles (a rollback): a category read to its end
+        # before then may hold, past a page of known articles, articles it no longer has.
+        self.shrunk_at = shrunk_at
         self.full = full
         self.recheck_after = (now or utc_now()) - timedelta(days=recheck_days)
         self.waiting_runs = frozenset(waiting_runs)
@@ -57,44 +66,45 @@ class IncrementalPolicy:
             return None
         return self.state.get(key)
 
+    def in_dataset(self, key: str) -> bool:
+        """The current version holds ``key`` (False under ``full``)."""
+        return self.state is not None and not self.full and key in self.held
+
     def is_journaled(self, known: KnownArticle | None) -> bool:
-        """In the journal of a run that will be merged (not a failed or lost run)."""
+        """In the journal of a run that will be merged (not a failed, lost or merged run)."""
         return (
             known is not None
-            and not known.merged
             and known.journaled_run is not None
             and known.journaled_run in self.waiting_runs
         )
 
-    def past_recheck(self, known: KnownArticle | None) -> bool:
-        """In the dataset and older than the re-check window."""
-        return (
-            known is not None
-            and known.merged
-            and known.published_at is not None
-            and known.published_at < self.recheck_after
-        )
+    def past_recheck(self, key: str) -> bool:
+        """In the dataset and older than the re-check window (the dataset's date)."""
+        if not self.in_dataset(key):
+            return False
+        published = self.held[key]
+        return published is not None and published < self.recheck_after
 
     def decide(self, key: str) -> Decision:
-        known = self.known(key)
-        if known is None:
+        if self.state is None or self.full:
             return Decision(True, "new")
-        if self.past_recheck(known):
+        if self.past_recheck(key):
             return Decision(False, "known")
+        known = self.known(key)
         if self.is_journaled(known):
             return Decision(False, "journaled")
-        if not known.merged:
+        if not self.in_dataset(key):
             return Decision(True, "new")
         headers = {}
-        if known.etag:
+        if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
-        if known.last_modified:
+        if known is not None and known.last_modified:
             headers["If-Modified-Since"] = known.last_modified
-        return Decision(True, "recheck", headers, known.warc_ref)
+        return Decision(True, "recheck", headers, known.warc_ref if known else None)
 
     def is_known_and_old(self, key: str) -> bool:
         """Paging a category can stop at a page made only of such articles."""
-        return self.past_recheck(self.known(key))
+        return self.past_recheck(key)
 
     def category_complete(self, path: str) -> bool:
         """An earlier crawl read this category's list to its end: what lies past a page of
@@ -102,7 +112,7 @@ class IncrementalPolicy:
         if self.state is None or self.full:
             return False
         if self._complete is None:
-            self._complete = self.state.complete_categories()
+            self._complete = self.state.complete_categories(after=self.shrunk_at)
         return path in self._complete
 
     def mark_category_complete(self, path: str, run_id: str) -> None:

@@ -258,11 +258,14 @@ class RunExtension:
             self._lock(state_path.with_name(state_path.name + ".lock"), "crawl state")
         run.state = self._open_state(state_path)
         waiting = journal_waiting_run_ids(run.layout) | {run.run_id}
+        full = bool(getattr(spider, "full", False))
         run.policy = IncrementalPolicy(
             run.state,
-            full=bool(getattr(spider, "full", False)),
+            full=full,
             recheck_days=self.crawler.settings.getfloat("QPTD_RECHECK_DAYS", DEFAULT_RECHECK_DAYS),
             waiting_runs=waiting,
+            held={} if full else self._held(),
+            shrunk_at=self._shrunk_at(),
         )
         run.failures = FailureLog(
             run.paths["failures"], run.state, run.run_id, truncate=run.truncate
@@ -276,6 +279,26 @@ class RunExtension:
             run.target.target_id,
             run.layout.root,
         )
+
+    def _held(self) -> dict[str, datetime | None]:
+        """What the dataset holds, read from its current version (so that a rollback is
+        seen: the articles it took out are fetched again)."""
+        from ..dataset.held import held_articles
+        from ..dataset.versions import DatasetError
+
+        try:
+            return held_articles(self.run.layout)
+        except (DatasetError, OSError, ValueError) as exc:
+            raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
+
+    def _shrunk_at(self) -> datetime | None:
+        from ..dataset.held import shrunk_at
+        from ..dataset.versions import DatasetError
+
+        try:
+            return shrunk_at(self.run.layout)
+        except (DatasetError, OSError, ValueError) as exc:
+            raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
 
     def _open_state(self, path: Path) -> CrawlState:
         if self.run.distributed:

@@ -1,12 +1,14 @@
-"""Crawl state across runs (SQLite, in the exports root): what was fetched, which run's
-journal holds it, what the dataset holds, which pages failed and which were discovered but
-not fetched yet.
+"""Crawl state across runs (SQLite, in the exports root): the crawler's own memory. What
+was fetched (with its validators), which run's journal holds it, which pages failed and
+which were discovered but not fetched yet.
 
-An article is skipped by a later crawl when the dataset holds it (``merged``) and it is past
-the re-check window, or when the journal of a run still waiting for ``qptd merge`` holds it
-(``journaled_run``; a run that failed its health check does not count, so its articles are
-fetched again). Articles younger than the re-check window are fetched again with conditional
-headers (ETag / Last-Modified), so an unchanged page costs a 304.
+What the dataset holds is not here: it is read from the current version's index
+(``dataset/held.py``), so a rollback is seen by the next crawl. An article is skipped by a
+later crawl when the dataset holds it and it is past the re-check window, or when the
+journal of a run still waiting for ``qptd merge`` holds it (``journaled_run``; a run that
+failed its health check does not count, so its articles are fetched again). Articles
+younger than the re-check window are fetched again with conditional headers (ETag /
+Last-Modified), so an unchanged page costs a 304.
 
 Pages that failed are kept (``failures``) until a later crawl fetches them; pages found
 through related links are kept (``frontier``) until fetched, so a crawl killed with them in
@@ -20,7 +22,6 @@ from __future__ import annotations
 import errno
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,8 @@ _COLUMNS = {
     "etag": "TEXT",
     "last_modified": "TEXT",
     "last_fetched": "TEXT",
-    "merged": "INTEGER NOT NULL DEFAULT 0",
+    # Files of an older qptd also have ``merged`` (what the dataset held): no longer read,
+    # the dataset's own index says it.
     "journaled": "INTEGER NOT NULL DEFAULT 0",  # before runs existed: no longer trusted
     "journaled_run": "TEXT",
     "warc_ref": "TEXT",  # JSON: the archived response of the last fetch (for revisits)
@@ -60,7 +62,6 @@ class KnownArticle:
     published_at: datetime | None
     etag: str | None
     last_modified: str | None
-    merged: bool
     journaled_run: str | None = None
     # Where its archived copy is (a dict): not part of what the article is, nor of its hash.
     warc_ref: dict[str, Any] | None = field(default=None, compare=False)
@@ -112,15 +113,15 @@ class CrawlState:
 
     def get(self, url: str) -> KnownArticle | None:
         row = self._db.execute(
-            "SELECT url, published_at, etag, last_modified, merged, journaled_run, warc_ref "
+            "SELECT url, published_at, etag, last_modified, journaled_run, warc_ref "
             "FROM articles WHERE url = ?",
             (url,),
         ).fetchone()
         if row is None:
             return None
         published = datetime.fromisoformat(row[1]) if row[1] else None
-        warc_ref = json.loads(row[6]) if row[6] else None
-        return KnownArticle(row[0], published, row[2], row[3], bool(row[4]), row[5], warc_ref)
+        warc_ref = json.loads(row[5]) if row[5] else None
+        return KnownArticle(row[0], published, row[2], row[3], row[4], warc_ref)
 
     def record_fetch(
         self,
@@ -131,18 +132,18 @@ class CrawlState:
         changed: bool = True,
         warc_ref: dict[str, Any] | None = None,
     ) -> None:
-        """A page was fetched; a changed (200) page waits for the next merge again."""
+        """A page was fetched; a changed (200) page is no longer in a journal until the
+        crawl journals it."""
         self._write(
             """INSERT INTO articles
-                 (url, published_at, etag, last_modified, last_fetched, merged, warc_ref)
-               VALUES (?, ?, ?, ?, ?, 0, ?)
+                 (url, published_at, etag, last_modified, last_fetched, warc_ref)
+               VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT(url) DO UPDATE SET
                  published_at = COALESCE(excluded.published_at, published_at),
                  etag = COALESCE(excluded.etag, etag),
                  last_modified = COALESCE(excluded.last_modified, last_modified),
                  last_fetched = excluded.last_fetched,
                  warc_ref = COALESCE(excluded.warc_ref, warc_ref),
-                 merged = CASE WHEN ? THEN 0 ELSE merged END,
                  journaled_run = CASE WHEN ? THEN NULL ELSE journaled_run END""",
             (
                 url,
@@ -151,7 +152,6 @@ class CrawlState:
                 last_modified,
                 utc_now_iso(),
                 json.dumps(warc_ref) if warc_ref else None,
-                changed,
                 changed,
             ),
         )
@@ -164,30 +164,9 @@ class CrawlState:
             (url, run_id),
         )
 
-    def mark_merged(self, rows: Iterable[tuple[str, str | None]]) -> int:
-        """(url, published_at) of articles now in the dataset."""
-        count = 0
-        self._db.execute("BEGIN")
-        try:
-            for url, published_at in rows:
-                self._db.execute(
-                    """INSERT INTO articles (url, published_at, merged) VALUES (?, ?, 1)
-                       ON CONFLICT(url) DO UPDATE SET merged = 1, journaled_run = NULL,
-                         published_at = COALESCE(excluded.published_at, published_at)""",
-                    (url, published_at),
-                )
-                count += 1
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return count
-
     def counts(self) -> dict[str, int]:
-        total, merged = self._db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(merged), 0) FROM articles"
-        ).fetchone()
-        return {"known": int(total), "merged": int(merged)}
+        (total,) = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()
+        return {"known": int(total)}
 
     # -- pages that failed -------------------------------------------------------------------
 
@@ -239,8 +218,14 @@ class CrawlState:
             (path, run_id, utc_now_iso()),
         )
 
-    def complete_categories(self) -> set[str]:
-        return {row[0] for row in self._db.execute("SELECT path FROM categories")}
+    def complete_categories(self, after: datetime | None = None) -> set[str]:
+        """Categories read to their end (by a crawl after ``after``, when given)."""
+        rows = self._db.execute("SELECT path, completed_at FROM categories").fetchall()
+        return {
+            path
+            for path, completed in rows
+            if after is None or (completed and datetime.fromisoformat(completed) > after)
+        }
 
     # -- pages found but not fetched yet ----------------------------------------------------
 

@@ -13,7 +13,9 @@ The repository id is not known until ``qptd publish``: the card says ``ORG/NAME`
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +99,24 @@ def card_data(stats: DatasetStats, configs: Sequence[ConfigInfo]) -> DatasetCard
     return data
 
 
+# Characters that Markdown reads as syntax in a table cell: the cell separator, code spans,
+# emphasis and links (and the backslash that escapes them, so a text cannot escape ours).
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]|])")
+
+
+def cell(text: object) -> str:
+    """Text from the pages (a category name, a run's target) as one table cell: HTML shown
+    as text, Markdown syntax escaped, on one line."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", escaped)
+
+
+def _version_cell(version_id: object) -> str:
+    """A version id as code (ids are letters, digits, ``.-_``); anything else escaped."""
+    text = str(version_id)
+    return f"`{text}`" if re.fullmatch(r"[A-Za-z0-9._-]+", text) else cell(text)
+
+
 def _table(rows: Sequence[Sequence[str]], header: tuple[str, ...]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -114,7 +134,7 @@ def _fields_table(name: str) -> list[str]:
 def _run_label(run: dict[str, Any]) -> str:
     """``<run id> (<target>, <kind>)``: which crawl or re-parse a version came from."""
     target = (run.get("target") or {}).get("id", "?")
-    return f"{run.get('run_id')} ({target}, {run.get('kind', 'crawl')})"
+    return cell(f"{run.get('run_id')} ({target}, {run.get('kind', 'crawl')})")
 
 
 def changelog(history: Sequence[dict[str, Any]]) -> list[str]:
@@ -127,13 +147,13 @@ def changelog(history: Sequence[dict[str, Any]]) -> list[str]:
     for m in reversed(history):
         merged = str(m.get("merged_at", ""))[:10]
         if m.get("kind") == "rollback":
-            what = f"rollback to `{m.get('rolled_back_to')}`"
-            lines.append(f"| `{m['version']}` | {merged} | – | – | {what} | – |")
+            what = f"rollback to {_version_cell(m.get('rolled_back_to'))}"
+            lines.append(f"| {_version_cell(m['version'])} | {merged} | – | – | {what} | – |")
             continue
-        fields = ", ".join(f"{k} {v:,}" for k, v in (m.get("changes") or {}).items()) or "–"
+        fields = ", ".join(f"{cell(k)} {v:,}" for k, v in (m.get("changes") or {}).items()) or "–"
         runs = ", ".join(_run_label(r) for r in m.get("runs", [])) or "–"
         lines.append(
-            f"| `{m['version']}` | {merged} | {m.get('added', 0):,} | "
+            f"| {_version_cell(m['version'])} | {merged} | {m.get('added', 0):,} | "
             f"{m.get('updated', 0):,} | {fields} | {runs} |"
         )
     return lines
@@ -149,7 +169,10 @@ def example_record(row: dict[str, Any] | None) -> list[str]:
         if isinstance(value, str) and len(value) > 240:
             value = value[:240] + "…"
         shown[key] = value
-    return ["```json", json.dumps(shown, ensure_ascii=False, indent=2, default=str), "```"]
+    text = json.dumps(shown, ensure_ascii=False, indent=2, default=str)
+    # A fence longer than any run of backticks in the text: a body cannot close it.
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
+    return [f"{fence}json", text, fence]
 
 
 def bibtex(stats: DatasetStats, version: str, repo_id: str = REPO_PLACEHOLDER) -> list[str]:
@@ -279,7 +302,9 @@ def card_body(
         "",
         *_table([(y, f"{n:,}") for y, n in stats.per_year.items()], ("year", "articles")),
         "",
-        *_table([(c, f"{n:,}") for c, n in stats.per_category.items()], ("category", "articles")),
+        *_table(
+            [(cell(c), f"{n:,}") for c, n in stats.per_category.items()], ("category", "articles")
+        ),
         "",
         *_table(
             [(f"`{k}`", f"{stats.fill_rates.get(k, 0):.1%}") for k in (*KEY_FIELDS, "source")],

@@ -24,7 +24,7 @@ from .merge import (
     field_hashes,
     rows_for,
 )
-from .versions import DatasetError, list_versions, version_files
+from .versions import DatasetError, check_version, list_versions, version_files
 
 
 @dataclass
@@ -80,6 +80,9 @@ def diff_versions(
                 f"no version {name!r} in {layout.versions} (kept: {', '.join(kept) or 'none'})"
             )
     assert old is not None and new is not None
+    for name in (old, new):
+        # A missing file would show as rows "removed": say the version is damaged instead.
+        check_version(layout.version(name))
     fields = compared_fields()
     before = _hashes(layout.version(old), fields)
     after = _hashes(layout.version(new), fields)

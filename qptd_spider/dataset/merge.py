@@ -33,26 +33,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..clock import new_run_id, utc_now_iso
-from ..crawl.state import CrawlState
+from ..clock import new_run_id
 from ..fileio import OutputWriteError, atomic_write_json
 from ..layout import ExportsLayout
 from ..runs import Run, check_run_id, find_run, load_run
 from ..schema import arrow_schema, field_names
+from .held import index_of, index_of_files, write_index
 from .identity import ArticleKeys
 from .run_files import ReadCounts, parquet_run_id, run_chunks
 from .versions import (
     COMPRESSION,
+    INDEX,
     MANIFEST,
     ROW_GROUP_ROWS,
     UNKNOWN_YEAR,
     DatasetError,
+    check_version,
     current_version,
     load_manifest,
     new_version_id,
     prune,
     switch_current,
     version_files,
+    version_time,
     writer_lock,
 )
 
@@ -100,6 +103,10 @@ class MergeResult:
     total: int = 0
     previous_version: str | None = None
     files: dict[str, int] = field(default_factory=dict)  # file → rows
+    index: dict[str, Any] = field(default_factory=dict)  # the version's index: file, rows
+    # When the history of this version last lost articles (a rollback): kept from version
+    # to version, so crawls know which of their "read to the end" marks still hold.
+    shrunk_at: str | None = None
     changes: dict[str, int] = field(default_factory=dict)  # field → rows changed
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     kind: str = "merge"
@@ -479,6 +486,7 @@ def _build(
     example_urls = {u for urls in wanted.values() for u in urls}
     old_rows: dict[str, dict[str, Any]] = {}
     new_rows: dict[str, dict[str, Any]] = {}
+    index: list[pa.Table] = []  # what the version holds, per URL (its index)
     total = 0
     for year in sorted(set(old_years) | set(plan.fresh_seqs)):
         target = staging / f"year={year}" / "part-0.parquet"
@@ -486,6 +494,7 @@ def _build(
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(old_years[year], target)  # unchanged year: same bytes, no copy
             rows = pq.read_metadata(target).num_rows
+            index.append(index_of_files([target]))
         else:
             parts = []
             old = (
@@ -520,10 +529,16 @@ def _build(
                 continue
             _write_parquet(table, target)
             rows = table.num_rows
+            index.append(index_of(table))
         result.files[str(target.relative_to(staging))] = rows
         total += rows
     result.total = total
     result.examples = change_examples(wanted, old_rows, new_rows)
+    empty = index_of(arrow_schema().empty_table())
+    result.index = {
+        "file": INDEX,
+        "rows": write_index(staging, pa.concat_tables(index) if index else empty),
+    }
 
 
 def merge(
@@ -534,10 +549,21 @@ def merge(
     allow_mixed_targets: bool = False,
 ) -> MergeResult:
     """Merge ``inputs`` into the dataset of ``layout`` as a new version (or none, when the
-    merge adds and updates nothing). Runs merged are marked so; their articles are marked
-    in the crawl state (so the next incremental crawl skips them)."""
+    merge adds and updates nothing). Runs merged are marked so. What the dataset holds is
+    the version's own index: the next incremental crawl reads it there (the crawl state is
+    not touched)."""
+    _check_run_folders(layout, inputs.runs)
     with writer_lock(layout):
         previous = current_version(layout)
+        if previous is not None:
+            # Built on a version with a file missing, the next one would silently lack it.
+            try:
+                check_version(previous)
+            except DatasetError as exc:
+                raise DatasetError(
+                    f"{exc}; nothing merged: `qptd rollback <version>` to an intact version "
+                    "first (`qptd versions` lists them)"
+                ) from None
         manifest = load_manifest(previous) if previous is not None else {}
         target = _check_targets(inputs.runs, manifest.get("target"), allow_mixed_targets)
         wanted = check_run_id(
@@ -546,17 +572,20 @@ def merge(
         new_id = new_version_id(layout, wanted)
         result = MergeResult(
             version=new_id,
-            merged_at=utc_now_iso(),
+            merged_at=version_time(),
             target=target,
             runs=[r.summary() for r in inputs.runs],
             run_files=[str(p) for p in inputs.files],
             previous_version=previous.name if previous else None,
+            shrunk_at=manifest.get("shrunk_at"),
         )
         staging = layout.versions / f".{new_id}.staging"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
-            merged = _stage(staging, previous, inputs.files, result)
+            _stage(staging, previous, inputs.files, result)
+            if not result.no_op:
+                atomic_write_json(staging / MANIFEST, result.as_dict())
         except BaseException as exc:
             # A bad run file or a full disk: nothing of this merge stays behind.
             shutil.rmtree(staging, ignore_errors=True)
@@ -568,15 +597,31 @@ def merge(
             result.version = None
             result.total = _rows_in(previous)
         else:
-            atomic_write_json(staging / MANIFEST, result.as_dict())
+            # Everything of the version is written (files, index, manifest) before the
+            # switch. The runs are marked after it: a crash in between leaves them waiting,
+            # and merging them again changes nothing (their rows are unchanged).
             staging.rename(layout.version(new_id))
             switch_current(layout, layout.version(new_id))
-            prune(layout, keep_versions)
         done_in = result.version or (previous.name if previous else "")
-        _mark_merged(layout, inputs.runs, merged)
         for run in inputs.runs:
             run.mark_merged(done_in or "(nothing new)")
+        if not result.no_op:
+            prune(layout, keep_versions)
         return result
+
+
+def _check_run_folders(layout: ExportsLayout, runs: Iterable[Run]) -> None:
+    """A run folder (or record) whose real path lies outside the exports root is refused:
+    a link under runs/ must not make a merge mark and read another root's run."""
+    root = layout.root.resolve()
+    for run in runs:
+        for path in (run.folder, *run.record_paths):
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                raise DatasetError(
+                    f"run {run.run_id}: {path} is really {real}, outside the exports root "
+                    f"{root}: refused, nothing merged (move the link away from {layout.runs})"
+                )
 
 
 def _rows_in(version: Path | None) -> int:
@@ -605,10 +650,8 @@ def _check_targets(
     return dataset_target or run_target
 
 
-def _stage(
-    staging: Path, previous: Path | None, files: list[Path], result: MergeResult
-) -> list[tuple[str, str | None]]:
-    """Build the next version in ``staging``; returns (url, published_at) of the run."""
+def _stage(staging: Path, previous: Path | None, files: list[Path], result: MergeResult) -> None:
+    """Build the next version in ``staging`` (files and index; not its manifest)."""
     fields = compared_fields()
     run = _SpilledRun(staging / ".run", fields)
     counts = ReadCounts()
@@ -627,29 +670,3 @@ def _stage(
     if not result.no_op:
         _build(staging, previous, run, plan, result, keys)
     shutil.rmtree(staging / ".run", ignore_errors=True)
-    # The crawl state knows the article under each of its URLs (a second path is not
-    # fetched again).
-    return [
-        (other, fresh.published_at.isoformat() if fresh.published_at else None)
-        for url, fresh in run.winners.items()
-        for other in (url, *keys.other_urls(url))
-    ]
-
-
-def _mark_merged(
-    layout: ExportsLayout, runs: Iterable[Run], merged: list[tuple[str, str | None]]
-) -> None:
-    """Tell the crawl state(s) which articles the dataset now holds, so the next incremental
-    crawl can skip them: the root's state and any other state file a merged run used. Done
-    after the switch: a crash in between only makes the next crawl fetch them again."""
-    paths = {layout.state.resolve()} if layout.state.exists() else set()
-    for run in runs:
-        for used in run.file_paths("state"):
-            if used.exists():
-                paths.add(used.resolve())
-    for path in sorted(paths):
-        state = CrawlState(path)
-        try:
-            state.mark_merged(merged)
-        finally:
-            state.close()

@@ -17,6 +17,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from ..clock import utc_now_iso
+from ..clock import utc_now
 from ..fileio import OutputWriteError, atomic_write_json, swap_symlink
 from ..layout import ExportsLayout
 from ..schema import arrow_schema
 
 # Leading "_": Parquet readers skip it when reading the version folder as a dataset.
 MANIFEST = "_manifest.json"
+# What the version holds, per URL (``dataset/held.py``): written with the version.
+INDEX = "_index.parquet"
 UNKNOWN_YEAR = "unknown"
 # Row groups of ~5,000 articles (tens of MB in memory): small enough for the Hugging Face
 # viewer (it refuses row groups over ~300 MB) and for readers that page through the data.
@@ -87,14 +90,25 @@ def writer_lock(layout: ExportsLayout) -> Iterator[None]:
 
 
 def version_ids(layout: ExportsLayout) -> list[str]:
-    """Ids of the versions on disk (complete ones: with a manifest)."""
+    """Ids of the versions on disk (complete ones: with a manifest). A version's id is the
+    name of its folder, never what its manifest says: a manifest can be copied or edited,
+    and the id is what pruning removes. Names that are not valid ids, and links, are not
+    versions (never pruned)."""
+    from ..runs import RunError, check_run_id
+
     if not layout.versions.is_dir():
         return []
-    return sorted(
-        p.name
-        for p in layout.versions.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()
-    )
+    ids = []
+    for path in layout.versions.iterdir():
+        if path.name.startswith(".") or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            check_run_id(path.name)
+        except RunError:
+            continue
+        if (path / MANIFEST).is_file():
+            ids.append(path.name)
+    return sorted(ids)
 
 
 def current_version(layout: ExportsLayout) -> Path | None:
@@ -157,12 +171,66 @@ def read_dataset(layout: ExportsLayout, columns: list[str] | None = None) -> pa.
 
 def load_manifest(version: Path) -> dict[str, Any]:
     try:
-        manifest: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DatasetError(
             f"the manifest of version {version.name} cannot be read: {exc}"
         ) from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(
+            f"the manifest of version {version.name} is not a JSON object "
+            f"({type(manifest).__name__})"
+        )
     return manifest
+
+
+def version_problems(version: Path) -> list[str]:
+    """What is wrong with a version, checked against its manifest: every Parquet file it
+    lists present, readable and of the rows it says, no file it does not list, and its
+    index (when the manifest has one). Empty: the version is intact."""
+    manifest = load_manifest(version)
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return ["its manifest does not list its files"]
+    problems = []
+    folder = version.resolve()
+    for relative, rows in sorted(files.items()):
+        path = version / str(relative)
+        if not path.resolve().is_relative_to(folder):
+            problems.append(f"its manifest names {relative}, outside the version")
+            continue
+        if not path.is_file():
+            problems.append(f"{relative} is missing ({rows} rows in the manifest)")
+            continue
+        try:
+            found = pq.read_metadata(path).num_rows
+        except (OSError, pa.ArrowException) as exc:
+            problems.append(f"{relative} is not a readable Parquet file ({exc})")
+            continue
+        if found != rows:
+            problems.append(f"{relative} holds {found} rows, its manifest says {rows}")
+    for path in version_files(version):
+        relative = str(path.relative_to(version))
+        if relative not in files:
+            problems.append(f"{relative} is not in its manifest")
+    index = manifest.get("index")
+    if isinstance(index, dict):
+        try:
+            found = pq.read_metadata(version / INDEX).num_rows
+        except (OSError, pa.ArrowException):
+            problems.append(f"its index {INDEX} is missing or unreadable")
+        else:
+            if found != index.get("rows"):
+                problems.append(f"{INDEX} holds {found} rows, its manifest says {index['rows']}")
+    return problems
+
+
+def check_version(version: Path) -> None:
+    """Raise a one-line DatasetError when ``version`` does not match its manifest."""
+    problems = version_problems(version)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise DatasetError(f"version {version.name} is damaged: {'; '.join(problems[:3])}{more}")
 
 
 def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
@@ -173,9 +241,25 @@ def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
             manifest = load_manifest(layout.version(version_id))
         except DatasetError:
             continue
-        manifest.setdefault("version", version_id)
+        manifest["version"] = version_id  # the folder's name, whatever the manifest says
         manifests.append(manifest)
-    return sorted(manifests, key=lambda m: (str(m.get("merged_at") or ""), m["version"]))
+    return sorted(manifests, key=lambda m: (merge_time(m), m["version"]))
+
+
+def merge_time(manifest: dict[str, Any]) -> datetime:
+    """When a version was made (its manifest's ``merged_at``; the oldest time if unreadable).
+    Compared as times: manifests of older qptd are to the second, newer ones to the
+    microsecond (two merges within a second keep their order)."""
+    try:
+        when = datetime.fromisoformat(str(manifest.get("merged_at")))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def version_time() -> str:
+    """``merged_at`` of a new version: UTC to the microsecond (the order of versions)."""
+    return utc_now().isoformat()
 
 
 def dataset_target(layout: ExportsLayout) -> str | None:
@@ -202,11 +286,16 @@ def prune(layout: ExportsLayout, keep: int) -> list[str]:
         if previous:
             protected.add(str(previous))
     ordered = [m["version"] for m in list_versions(layout)]
+    versions = layout.versions.resolve()
     removed = []
     for version_id in ordered[:-keep] if keep > 0 else []:
         if version_id in protected:
             continue
-        shutil.rmtree(layout.version(version_id))
+        folder = layout.version(version_id)
+        # Ids are folder names checked by version_ids; never remove anything else.
+        if folder.is_symlink() or folder.resolve().parent != versions:
+            continue
+        shutil.rmtree(folder)
         removed.append(version_id)
     for staging in layout.versions.glob(".*.staging*"):
         shutil.rmtree(staging, ignore_errors=True)
@@ -226,6 +315,7 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
     manifest saying what was rolled back to), so the history stays in order."""
     from ..clock import new_run_id
     from ..runs import check_run_id
+    from .held import read_index, write_index
 
     check_run_id(version_id)
     with writer_lock(layout):
@@ -237,9 +327,16 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             current: Path | None = current_version(layout)
         except DatasetError:
             current = None  # a broken link is what a rollback repairs
+        problems = version_problems(source)
+        if problems:
+            stays = f"the dataset stays at {current.name}" if current else "nothing changed"
+            raise DatasetError(
+                f"version {version_id} is damaged ({'; '.join(problems[:2])}): refused, {stays}"
+            )
         new_id = new_version_id(layout, f"{new_run_id()}-rollback")
         staging = layout.versions / f".{new_id}.staging"
         shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
         files: dict[str, int] = {}
         for path in version_files(source):
             relative = path.relative_to(source)
@@ -247,12 +344,15 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, target)
             files[str(relative)] = pq.read_metadata(target).num_rows
+        # The index says what the dataset holds to the next crawl: the source's own (a
+        # version of an older qptd has none: built from its files).
+        index_rows = write_index(staging, read_index(source))
         source_manifest = load_manifest(source)
         manifest: dict[str, Any] = {
             "version": new_id,
             "kind": "rollback",
             "rolled_back_to": version_id,
-            "merged_at": utc_now_iso(),
+            "merged_at": version_time(),
             "previous_version": current.name if current else None,
             "target": source_manifest.get("target"),
             "runs": [],
@@ -261,8 +361,10 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
             "unchanged": 0,
             "total": sum(files.values()),
             "files": files,
+            "index": {"file": INDEX, "rows": index_rows},
         }
-        staging.mkdir(parents=True, exist_ok=True)
+        # The dataset may have lost articles: what crawls knew of it before is stale.
+        manifest["shrunk_at"] = manifest["merged_at"]
         atomic_write_json(staging / MANIFEST, manifest)
         staging.rename(layout.version(new_id))
         switch_current(layout, layout.version(new_id))
