@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+from w3lib.url import canonicalize_url, safe_url_string
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://quocphongthudo.vn"
 PORTAL_HOSTS = frozenset({"quocphongthudo.vn", "quocphongthudo.com.vn", "qptd.com.vn", "qptd.vn"})
 # Query keys that only track where a link was clicked; they never change the page.
-TRACKING_QUERY_KEYS = ("categoryId", "utm_source", "utm_medium", "utm_campaign", "fbclid")
+# Query keys that only say where a reader came from; with every ``utm_*`` key, dropped from
+# any URL (an article's query is dropped whole: the CMS serves an article by its path).
+TRACKING_QUERY_KEYS = frozenset(
+    {"categoryId", "fbclid", "gclid", "dclid", "msclkid", "yclid", "zarsrc", "_ga", "_gl"}
+)
 
 _ARTICLE_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?/[^/]+\.html$")
 _CATEGORY_PATH = re.compile(r"^/[a-z0-9-]+(?:/[a-z0-9-]+)?$")
@@ -151,9 +155,15 @@ class PortalUrls:
             # Nothing for w3lib to encode, sort or drop (the portal's article and image URLs).
             path, query = plain.group("path") or "/", ""
         else:
-            cleaned = url_query_cleaner(url, TRACKING_QUERY_KEYS, remove=True)
-            parts = urlsplit(canonicalize_url(cleaned))
-            path, query = parts.path or "/", parts.query
+            parts = urlsplit(canonicalize_url(url))
+            path = parts.path or "/"
+            query = urlencode(
+                [
+                    (key, value)
+                    for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                    if key not in TRACKING_QUERY_KEYS and not key.startswith("utm_")
+                ]
+            )
         path = _DUPLICATE_SLASHES.sub("/", path)
         if len(path) > 1:
             path = path.rstrip("/")

@@ -30,6 +30,10 @@ A = "/thoi-su-chinh-tri/thanh-pho-ha-noi/hoc-tap.html"
         "https://quocphongthudo.vn/thoi-su-chinh-tri//thanh-pho-ha-noi/hoc-tap.html",
         f"https://quocphongthudo.vn{A}?utm_source=fb&categoryId=1",
         f"http://127.0.0.1:8123{A}?categoryId=9",
+        # An article of the CMS is its path: any query is the same article (issue 22).
+        f"https://quocphongthudo.vn{A}?x=0",
+        f"https://quocphongthudo.vn{A}?utm_content=top&gclid=abc",
+        f"https://quocphongthudo.vn{A}?zarsrc=30&utm_source=zalo&utm_medium=zalo",
     ],
 )
 def test_aliases_and_tracking_collapse_to_one_canonical_url(url: str) -> None:
@@ -40,6 +44,9 @@ def test_meaningful_query_is_kept_and_sorted() -> None:
     assert LIVE.canonical("https://qptd.com.vn/quoc-te?page=3&categoryId=1") == (
         "https://quocphongthudo.vn/quoc-te?page=3"
     )
+    # Click ids and every utm_* key are tracking on any page, not only on articles.
+    tracked = "https://qptd.com.vn/quoc-te?utm_content=a&page=2&gclid=x&zarsrc=1&utm_term=b"
+    assert LIVE.canonical(tracked) == "https://quocphongthudo.vn/quoc-te?page=2"
 
 
 @pytest.mark.parametrize(
