@@ -177,3 +177,11 @@ def test_requests_off_the_crawl_target_are_dropped() -> None:
         assert live.process_request(Request(alias)) is None
     with pytest.raises(IgnoreRequest, match="offsite"):
         live.process_request(Request("http://127.0.0.1:8000/a/b.html"))
+
+
+def test_a_regenerated_reliability_report_keeps_what_was_measured_elsewhere() -> None:
+    from qptd_harness.reliability import KEPT_MARKER, kept_sections
+
+    old = f"# tables\n| a |\n{KEPT_MARKER}\n## Re-parse\nnumbers\n"
+    assert kept_sections(old) == f"\n{KEPT_MARKER}\n## Re-parse\nnumbers\n"
+    assert kept_sections("# tables only\n") == ""

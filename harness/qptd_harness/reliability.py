@@ -274,6 +274,17 @@ _SCENARIO_TEXT = {
 }
 
 
+# Below this line the report holds scenarios measured by their own tests and tools (archive
+# re-parse, rollback, hostile sites): a regeneration of the tables above keeps them.
+KEPT_MARKER = "<!-- measured elsewhere: kept when the tables above are regenerated -->"
+
+
+def kept_sections(existing: str) -> str:
+    """The part of an existing report from ``KEPT_MARKER`` on ("" when it has none)."""
+    at = existing.find(KEPT_MARKER)
+    return "\n" + existing[at:] if at >= 0 else ""
+
+
 def markdown(results: list[ReliabilityResult], command: str) -> str:
     lines = [
         "# Reliability under faults",
@@ -361,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     command = "python -m qptd_harness.reliability " + " ".join(argv or sys.argv[1:])
     if args.markdown:
-        Path(args.markdown).write_text(markdown(results, command.strip()), encoding="utf-8")
+        target = Path(args.markdown)
+        kept = kept_sections(target.read_text("utf-8") if target.exists() else "")
+        target.write_text(markdown(results, command.strip()) + kept, encoding="utf-8")
     if args.json:
         Path(args.json).write_text(
             json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2), "utf-8"

@@ -49,9 +49,12 @@ class IncrementalPolicy:
         now: datetime | None = None,
         held: Mapping[str, datetime | None] | None = None,
         shrunk_at: datetime | None = None,
+        held_ids: Collection[str] = (),
     ):
         self.state = state
         self.held: Mapping[str, datetime | None] = held or {}
+        # The CMS's ids of the held articles: the same article listed under another path.
+        self.held_ids = frozenset(held_ids)
         # When the dataset last lost articles (a rollback): a category read to its end
         # before then may hold, past a page of known articles, articles it no longer has.
         self.shrunk_at = shrunk_at
@@ -69,6 +72,17 @@ class IncrementalPolicy:
     def in_dataset(self, key: str) -> bool:
         """The current version holds ``key`` (False under ``full``)."""
         return self.state is not None and not self.full and key in self.held
+
+    def held_under_another_url(self, key: str, article_id: str | None) -> bool:
+        """A list item whose CMS id is an article the dataset holds under another URL: the
+        same article (its own URL is re-checked when young); False under ``full``."""
+        return (
+            self.state is not None
+            and not self.full
+            and article_id is not None
+            and article_id in self.held_ids
+            and key not in self.held
+        )
 
     def is_journaled(self, known: KnownArticle | None) -> bool:
         """In the journal of a run that will be merged (not a failed, lost or merged run)."""

@@ -46,7 +46,10 @@ def limit_hits(stats: dict[str, Any]) -> dict[str, int]:
 def incremental_summary(stats: dict[str, Any]) -> dict[str, Any]:
     """What the incremental crawl did, in numbers and in plain words."""
     new = _int(stats, "qptd/articles/parsed")
-    known = _int(stats, "qptd/incremental/skipped_known")
+    # Held under the URL met, or (by the CMS's id) under another of the article's URLs.
+    known = _int(stats, "qptd/incremental/skipped_known") + _int(
+        stats, "qptd/incremental/skipped_known_id"
+    )
     journaled = _int(stats, "qptd/incremental/skipped_journaled")
     not_modified = _int(stats, "qptd/incremental/not_modified")
     text = (

@@ -23,10 +23,13 @@ def progress_line(stats: dict[str, Any], seconds: float) -> str:
     def n(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    found = n("qptd/articles/scheduled") + n("qptd/incremental/skipped_known")
-    found += n("qptd/incremental/skipped_journaled")
+    skipped = (
+        n("qptd/incremental/skipped_known")
+        + n("qptd/incremental/skipped_known_id")
+        + n("qptd/incremental/skipped_journaled")
+    )
+    found = n("qptd/articles/scheduled") + skipped
     exported = n("qptd/fill/items")
-    skipped = n("qptd/incremental/skipped_known") + n("qptd/incremental/skipped_journaled")
     failed = n("qptd/failures/total")
     pages = n("downloader/response_count")
     per_minute = pages / seconds * 60 if seconds > 0 else 0.0

@@ -266,6 +266,7 @@ class RunExtension:
             waiting_runs=waiting,
             held={} if full else self._held(),
             shrunk_at=self._shrunk_at(),
+            held_ids=() if full else self._held_ids(),
         )
         run.failures = FailureLog(
             run.paths["failures"], run.state, run.run_id, truncate=run.truncate
@@ -288,6 +289,15 @@ class RunExtension:
 
         try:
             return held_articles(self.run.layout)
+        except (DatasetError, OSError, ValueError) as exc:
+            raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
+
+    def _held_ids(self) -> frozenset[str]:
+        from ..dataset.held import held_article_ids
+        from ..dataset.versions import DatasetError
+
+        try:
+            return held_article_ids(self.run.layout)
         except (DatasetError, OSError, ValueError) as exc:
             raise CrawlSetupError(f"cannot read what the dataset holds: {exc}") from None
 

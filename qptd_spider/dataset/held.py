@@ -2,8 +2,9 @@
 
 The dataset is the only record of which articles it holds. Each version carries
 ``_index.parquet``: one row per URL an article is known by (its ``url`` and each of its
-``other_urls``) with its ``published_at`` and ``content_hash``. A crawl reads the index of
-the current version to decide what is "already in the dataset", so a ``qptd rollback``
+``other_urls``) with its ``published_at``, ``content_hash`` and the CMS's ``article_id``.
+A crawl reads the index of the current version to decide what is "already in the dataset",
+so a ``qptd rollback``
 changes what the next crawl fetches again, without touching the crawl state (which keeps
 only the crawler's own memory: validators, failures, frontier, categories).
 
@@ -26,7 +27,8 @@ from ..layout import ExportsLayout
 from ..schema import arrow_schema
 from .versions import COMPRESSION, INDEX, current_version, load_manifest, version_files
 
-_ROW_COLUMNS = ["url", "published_at", "content_hash", "other_urls"]
+_ROW_COLUMNS = ["url", "published_at", "content_hash", "article_id", "other_urls"]
+_INDEX_COLUMNS = ["url", "published_at", "content_hash", "article_id"]
 
 
 def index_schema() -> pa.Schema:
@@ -36,6 +38,8 @@ def index_schema() -> pa.Schema:
             pa.field("url", pa.string(), nullable=False),
             rows.field("published_at"),
             rows.field("content_hash"),
+            # A list item's id says it is a held article under a path not seen yet.
+            rows.field("article_id"),
         ]
     )
 
@@ -45,7 +49,7 @@ def index_of(rows: pa.Table) -> pa.Table:
     schema = index_schema()
     if rows.num_rows == 0:
         return schema.empty_table()
-    own = rows.select(["url", "published_at", "content_hash"]).cast(schema)
+    own = rows.select(_INDEX_COLUMNS).cast(schema)
     others = rows["other_urls"]
     # One alias row per URL in other_urls, with its article's date and hash.
     flat = pc.list_flatten(others)
@@ -55,6 +59,7 @@ def index_of(rows: pa.Table) -> pa.Table:
             "url": flat,
             "published_at": pc.take(rows["published_at"], parents),
             "content_hash": pc.take(rows["content_hash"], parents),
+            "article_id": pc.take(rows["article_id"], parents),
         }
     ).cast(schema)
     return pa.concat_tables([own, aliases])
@@ -115,3 +120,12 @@ def held_articles(layout: ExportsLayout) -> dict[str, datetime | None]:
         return {}
     index = read_index(version)
     return dict(zip(index["url"].to_pylist(), index["published_at"].to_pylist(), strict=True))
+
+
+def held_article_ids(layout: ExportsLayout) -> frozenset[str]:
+    """The CMS's article ids the current version holds (empty when there is no dataset)."""
+    version = current_version(layout)
+    if version is None:
+        return frozenset()
+    ids = read_index(version)["article_id"].drop_null().to_pylist()
+    return frozenset(str(i) for i in ids)

@@ -410,6 +410,9 @@ class QptdSpider(scrapy.Spider):
                 # row, this path kept among its other URLs.
                 self._inc("qptd/articles/same_id_other_path")
                 return
+            if self.incremental.held_under_another_url(key, entry.article_id):
+                self._inc("qptd/incremental/skipped_known_id")
+                return
         if self.scope.limit_reached() or not self.discovered.first_sight(key):
             return
         decision = self.incremental.decide(key)
