@@ -65,23 +65,52 @@ def _settings_pairs(values: Sequence[str]) -> list[str]:
     return out
 
 
+def _target_of_failures(entries: Sequence[dict[str, Any]], base_url: str | None) -> str:
+    """The crawl target a failures file belongs to: the one its URLs name (every host of
+    the live portal is one target); a file of several targets, or one that is not of
+    ``--base-url``, is refused."""
+    from .urls import PortalUrls, origin_of
+
+    targets: dict[str, str] = {}
+    for entry in entries:
+        origin = origin_of(entry["url"])
+        if origin:
+            urls = PortalUrls(origin)
+            targets.setdefault(urls.target_id, DEFAULT_BASE_URL if urls.is_live else origin)
+    if len(targets) > 1:
+        raise ValueError(
+            "the failures name several crawl targets ("
+            + ", ".join(sorted(targets.values()))
+            + "): retry the failures of each target alone"
+        )
+    found = next(iter(targets.values()), None)
+    if base_url is None:
+        return found or DEFAULT_BASE_URL
+    if found is not None and PortalUrls(base_url).target_id != PortalUrls(found).target_id:
+        raise ValueError(f"these are failures of {found}, not of --base-url {base_url}")
+    return base_url
+
+
 def cmd_retry_failed(args: argparse.Namespace) -> int:
-    """Crawl exactly the pages of failures files again (then `qptd merge` as usual)."""
+    """Crawl exactly the pages of failures files again (then `qptd merge` as usual), on the
+    target the files name, into the exports root of that target (or ``--exports``)."""
     from .crawl.failures import read_failures
 
     failures = [Path(p).resolve() for p in args.failures]
     entries = read_failures(failures)  # a clear error for a missing or unreadable file
+    target = _target_of_failures(entries, args.base_url)
     crawl_args = ["-a", "retry_failed=" + ",".join(str(p) for p in failures)]
-    if args.base_url:
-        crawl_args += ["-a", f"base_url={args.base_url}"]
+    crawl_args += ["-a", f"base_url={target}"]
+    if args.exports:
+        crawl_args += ["-s", f"QPTD_EXPORTS={Path(args.exports).resolve()}"]
     if args.output:
         crawl_args += ["-O", str(Path(args.output).resolve())]
     crawl_args += ["-s", "QPTD_RUN_KIND=retry", *_settings_pairs(args.setting)]
-    print(f"retrying {len(entries)} page(s) of {len(failures)} failures file(s)", flush=True)
+    print(
+        f"retrying {len(entries)} page(s) of {target} from {len(failures)} failures file(s)",
+        flush=True,
+    )
     return run_scrapy_crawl(crawl_args)
-
-
-# -- single pages ------------------------------------------------------------------------------
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -500,7 +529,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retry-failed", help="crawl again the pages listed in failures files")
     p.add_argument("failures", nargs="+", help="failures files (JSON Lines) of earlier crawls")
-    p.add_argument("--base-url", help="crawl target (default: the live portal)")
+    p.add_argument(
+        "--base-url", help="crawl target (default: the one the failures name); must agree"
+    )
+    p.add_argument(
+        "--exports", help="the exports root (default: the target's, as for `qptd crawl`)"
+    )
     p.add_argument("-O", "--output", help="also write the articles to this feed file")
     p.add_argument(
         "-s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import random
 import urllib.error
 import urllib.request
@@ -185,3 +186,51 @@ def test_a_regenerated_reliability_report_keeps_what_was_measured_elsewhere() ->
     old = f"# tables\n| a |\n{KEPT_MARKER}\n## Re-parse\nnumbers\n"
     assert kept_sections(old) == f"\n{KEPT_MARKER}\n## Re-parse\nnumbers\n"
     assert kept_sections("# tables only\n") == ""
+
+
+def _failures_file(path: Path, urls: list[str]) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for url in urls:
+            record = {"url": url, "kind": "http_503", "error": "503", "attempts": 4}
+            fh.write(json.dumps({**record, "page": "article", "failed_at": "2026-01-01"}) + "\n")
+    return path
+
+
+def test_retry_failed_takes_its_target_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a replica's failures file was retried against the live portal."""
+    import qptd_spider.cli as cli
+
+    crawls: list[list[str]] = []
+    monkeypatch.setattr(cli, "run_scrapy_crawl", lambda args: crawls.append(list(args)) or 0)
+    replica = _failures_file(
+        tmp_path / "replica.jsonl",
+        ["http://127.0.0.1:8123/quoc-te/a.html", "http://127.0.0.1:8123/quoc-te/b.html"],
+    )
+    exports = tmp_path / "exports"
+    assert main(["retry-failed", str(replica), "--exports", str(exports)]) == 0
+    (args,) = crawls
+    assert "base_url=http://127.0.0.1:8123" in args
+    assert f"QPTD_EXPORTS={exports.resolve()}" in args
+    assert "retrying 2 page(s) of http://127.0.0.1:8123" in capsys.readouterr().out
+
+
+def test_retry_failed_refuses_a_file_of_several_targets_or_another_base_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import qptd_spider.cli as cli
+
+    monkeypatch.setattr(cli, "run_scrapy_crawl", lambda args: pytest.fail("must not crawl"))
+    mixed = _failures_file(
+        tmp_path / "mixed.jsonl",
+        ["http://127.0.0.1:8123/quoc-te/a.html", "https://quocphongthudo.vn/quoc-te/b.html"],
+    )
+    assert main(["retry-failed", str(mixed)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "several crawl targets" in err and "127.0.0.1:8123" in err
+    replica = _failures_file(tmp_path / "r.jsonl", ["http://127.0.0.1:8123/quoc-te/a.html"])
+    assert main(["retry-failed", str(replica), "--base-url", "https://quocphongthudo.vn"]) == 2
+    err = capsys.readouterr().err
+    assert "failures of http://127.0.0.1:8123, not of --base-url https://quocphongthudo.vn" in err
