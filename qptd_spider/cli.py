@@ -394,10 +394,18 @@ def bounded(kind: type[int] | type[float], low: float, high: float | None = None
 _positive = bounded(int, 1)
 
 
+# What the test harness adds (``pip install ./harness``): named here only to say so.
+HARNESS_COMMANDS = ("demo", "replica")
+
+
+def _plugin_commands() -> list[Any]:
+    return list(entry_points(group="qptd.commands"))
+
+
 def _add_plugin_commands(sub: Any) -> None:
     """Subcommands of installed plugins (group ``qptd.commands``): the test harness adds
     ``qptd demo`` and ``qptd replica`` this way, so the product never imports it."""
-    for entry in entry_points(group="qptd.commands"):
+    for entry in _plugin_commands():
         entry.load()(sub)
 
 
@@ -559,6 +567,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .runs import RunError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] and argv[0] in HARNESS_COMMANDS and not _plugin_commands():
+        print(
+            f"qptd: `qptd {argv[0]}` comes with the test harness: from a clone of the "
+            "repository, pip install ./harness",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if argv[:1] == ["crawl"]:
         # Scrapy parses the rest (-O, -o, -a, -s, -L...): `qptd crawl` is `scrapy crawl qptd`.
         return run_scrapy_crawl(argv[1:])

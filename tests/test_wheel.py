@@ -99,7 +99,7 @@ def test_the_installed_package_crawls_merges_and_exports_from_any_folder(
     assert not (somewhere / "exports").exists()
     # The harness is not part of it.
     demo = run("demo")
-    assert demo.returncode == 2 and "invalid choice: 'demo'" in demo.stderr
+    assert demo.returncode == 2 and "comes with the test harness" in demo.stderr
 
 
 def test_scrapy_crawl_works_in_a_project_of_ones_own(
@@ -153,3 +153,25 @@ def test_a_distributed_crawl_without_the_extra_says_which_extra(
         "qptd crawl: QPTD_REDIS_URL is set but scrapy-redis is not installed: "
         "pip install 'qptd[distributed]'"
     )
+
+
+def test_the_wheel_carries_its_licence_and_points_to_the_harness(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Issue 24: no LICENSE although `license = "MIT"`; `qptd demo` said "invalid choice"."""
+    wheel, bin_dir = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    for command in ("demo", "replica"):
+        done = subprocess.run(
+            [str(bin_dir / "qptd"), command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            f"qptd: `qptd {command}` comes with the test harness: from a clone of the "
+            "repository, pip install ./harness"
+        ]
