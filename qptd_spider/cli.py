@@ -195,6 +195,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 print(f"skipped: run {run.run_id} is still running")
         if not chosen:
             print(f"nothing to merge: no run waiting in {layout.runs}")
+            for root, waiting in _other_roots_waiting(layout):
+                print(
+                    f"  {waiting} run(s) waiting in the exports root {root}: "
+                    f"qptd merge --exports {root}"
+                )
             return 0
         inputs = inputs_from_runs(chosen)
     result = merge(
@@ -216,6 +221,26 @@ def cmd_merge(args: argparse.Namespace) -> int:
             f"(runs: {runs_text})"
         )
     return 0
+
+
+def _other_roots_waiting(layout: ExportsLayout) -> list[tuple[Path, int]]:
+    """Exports roots beside or inside this one (each crawl target has its own, such as
+    ``exports/replica``) with runs waiting for a merge."""
+    from .runs import pending_runs
+
+    candidates = {
+        child
+        for folder in (layout.root, layout.root.parent)
+        if folder.is_dir()
+        for child in folder.iterdir()
+        if child.is_dir() and (child / "runs").is_dir() and child != layout.root
+    }
+    found = []
+    for root in sorted(candidates):
+        waiting = len(pending_runs(ExportsLayout.at(str(root))))
+        if waiting:
+            found.append((root, waiting))
+    return found
 
 
 def _why_failed(run: Any) -> str:

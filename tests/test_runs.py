@@ -334,3 +334,22 @@ def test_a_run_id_that_is_a_path_is_a_bad_setting(
         "'.', '-' or '_' (no path)"
     ]
     assert not (tmp_path / "x").exists() and not (exports / "runs").exists()
+
+
+def test_nothing_to_merge_names_the_roots_where_runs_wait(
+    start_replica: StartReplica, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a replica crawl's run went to exports/replica/, and `qptd merge` of the
+    default root said only "nothing to merge"."""
+    server = start_replica(5)
+    root = tmp_path / "exports"
+    (root / "runs").mkdir(parents=True)
+    replica_root = root / "replica"
+    assert _run(_command(server, replica_root)).returncode == 0
+    assert main(["merge", "--exports", str(root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"nothing to merge: no run waiting in {root / 'runs'}",
+        f"  1 run(s) waiting in the exports root {replica_root}: "
+        f"qptd merge --exports {replica_root}",
+    ]
