@@ -176,6 +176,11 @@ def test_progress_line_says_what_the_crawl_is_for() -> None:
     line = progress_line(stats, seconds=60.0)
     assert line.startswith("progress: 1,000 articles found, 400 exported, 100 skipped as known")
     assert "50 failed; 600 pages/min" in line
-    # 450 handled in a minute, 450 left: about a minute left.
-    assert line.endswith("about 1 min left for the 450 articles found so far")
-    assert "left" not in progress_line({}, seconds=0.0)
+    # 450 handled in a minute, 450 queued: about a minute at this pace.
+    assert line.endswith("; 450 articles queued: about 1 min at this pace")
+    assert "queued" not in progress_line({}, seconds=0.0)
+    # Issue 24: "about 0 min left for the 168 articles found so far" (a few seconds' work).
+    stats["qptd/articles/scheduled"] = 468
+    assert progress_line(stats, seconds=60.0).endswith(
+        "; 18 articles queued: under a minute at this pace"
+    )

@@ -40,8 +40,10 @@ def progress_line(stats: dict[str, Any], seconds: float) -> str:
     left = found - exported - skipped - failed - n("qptd/incremental/not_modified")
     done = exported + failed + n("qptd/incremental/not_modified")
     if left > 0 and done and seconds > 0:
+        # Only what the crawl has queued so far: lists not yet read will add more.
         minutes = left / (done / seconds) / 60
-        line += f"; about {minutes:,.0f} min left for the {left:,} articles found so far"
+        pace = "under a minute" if minutes < 1 else f"about {minutes:,.0f} min"
+        line += f"; {left:,} articles queued: {pace} at this pace"
     return line
 
 
