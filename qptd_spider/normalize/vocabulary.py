@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,9 +46,12 @@ NOT_A_NAME_START = _words("Người Nhóm Bạn Các Những Tổ Đội Chi C�
 RANKS = (
     "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng",
     "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
-    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy", "Chuẩn úy",
     "Thượng sĩ", "Trung sĩ", "Hạ sĩ", "Binh nhất", "Binh nhì",
 )  # fmt: skip
+# Abbreviations written with a full stop that ends no sentence ("Tp.", "St."), besides the
+# abbreviated titles.
+ABBREVIATIONS = ("Tp", "TP", "St", "Th", "Q", "P")
 # Professional-soldier status written after a rank ("Thượng tá QNCN"): not part of the name.
 SERVICE_STATUS = ("QNCN", "CNQP")
 
@@ -430,27 +434,70 @@ class PhraseSet:
         return None
 
 
-SURNAME_SET = PhraseSet(SURNAMES)
-NOT_A_NAME_SET = PhraseSet(NOT_A_NAME_START)
-RANK_SET = PhraseSet(RANKS)
-STAFF_SET = PhraseSet(STAFF_CREDITS)
-STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS)
-NO_ONE_SET = PhraseSet(NO_ONE)
-OUTLET_HEAD_SET = PhraseSet(OUTLET_HEADS)
-STATION_HEAD_SET = PhraseSet(STATION_HEADS)
-ORGANIZATION_HEAD_SET = PhraseSet(ORGANIZATION_HEADS)
-POSITION_HEAD_SET = PhraseSet(POSITION_HEADS)
-UNIT_HEAD_SET = PhraseSet(UNIT_HEADS)
-NAME_LIKE_HEAD_SET = PhraseSet(NAME_LIKE_HEADS)
-HEAD_SET = PhraseSet(POSITION_HEADS + UNIT_HEADS + ORGANIZATION_HEADS + OUTLET_HEADS)
-
+# The sets below are built from the lists above by ``rebuild``: at import, and again when a
+# list is changed at run time (``signature.rebuild`` calls it, then rebuilds its patterns).
+SURNAME_SET: PhraseSet
+NOT_A_NAME_SET: PhraseSet
+RANK_SET: PhraseSet
+STAFF_SET: PhraseSet
+STAFF_GROUP_SET: PhraseSet
+NO_ONE_SET: PhraseSet
+OUTLET_HEAD_SET: PhraseSet
+STATION_HEAD_SET: PhraseSet
+ORGANIZATION_HEAD_SET: PhraseSet
+POSITION_HEAD_SET: PhraseSet
+UNIT_HEAD_SET: PhraseSet
+NAME_LIKE_HEAD_SET: PhraseSet
+HEAD_SET: PhraseSet
 _OUTLET_BY_KEY: dict[str, str] = {}
 _OUTLET_BY_DOMAIN: dict[str, str] = {}
-for _outlet in OUTLETS:
-    for _alias in (_outlet.name, *_outlet.aliases):
-        _OUTLET_BY_KEY.setdefault(fold(_alias), _outlet.name)
-    for _domain in _outlet.domains:
-        _OUTLET_BY_DOMAIN[_domain] = _outlet.name
+
+
+def rebuild() -> None:
+    """Build every lookup set and map from the vocabulary's lists."""
+    global SURNAME_SET, NOT_A_NAME_SET, RANK_SET, STAFF_SET, STAFF_GROUP_SET, NO_ONE_SET
+    global OUTLET_HEAD_SET, STATION_HEAD_SET, ORGANIZATION_HEAD_SET, POSITION_HEAD_SET
+    global UNIT_HEAD_SET, NAME_LIKE_HEAD_SET, HEAD_SET
+    SURNAME_SET = PhraseSet(SURNAMES)
+    NOT_A_NAME_SET = PhraseSet(NOT_A_NAME_START)
+    RANK_SET = PhraseSet(RANKS)
+    STAFF_SET = PhraseSet(STAFF_CREDITS)
+    STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS)
+    NO_ONE_SET = PhraseSet(NO_ONE)
+    OUTLET_HEAD_SET = PhraseSet(OUTLET_HEADS)
+    STATION_HEAD_SET = PhraseSet(STATION_HEADS)
+    ORGANIZATION_HEAD_SET = PhraseSet(ORGANIZATION_HEADS)
+    POSITION_HEAD_SET = PhraseSet(POSITION_HEADS)
+    UNIT_HEAD_SET = PhraseSet(UNIT_HEADS)
+    NAME_LIKE_HEAD_SET = PhraseSet(NAME_LIKE_HEADS)
+    HEAD_SET = PhraseSet(POSITION_HEADS + UNIT_HEADS + ORGANIZATION_HEADS + OUTLET_HEADS)
+    _OUTLET_BY_KEY.clear()
+    _OUTLET_BY_DOMAIN.clear()
+    for outlet in OUTLETS:
+        for alias in (outlet.name, *outlet.aliases):
+            _OUTLET_BY_KEY.setdefault(fold(alias), outlet.name)
+        for domain in outlet.domains:
+            _OUTLET_BY_DOMAIN[domain] = outlet.name
+
+
+rebuild()
+
+
+def spelling_pattern(phrase: str) -> str:
+    """A regular expression for ``phrase`` as the press writes it: any spacing between its
+    words, either tone style (``Thiếu úy``, ``Thiếu uý``); case is the caller's (``re.I``)."""
+    words = []
+    for word in fold(phrase).split():
+        pattern = re.escape(word)
+        for new, old in _TONE_NEW_TO_OLD:
+            pattern = pattern.replace(old, f"(?:{old}|{new})")
+        words.append(pattern)
+    return r"\s+".join(words)
+
+
+def longest_first(phrases: Iterable[str]) -> list[str]:
+    """Phrases in the order an alternation must try them: a longer one before its prefix."""
+    return sorted(phrases, key=len, reverse=True)
 
 
 def known_outlet(text: str) -> str | None:
