@@ -10,7 +10,7 @@ import pytest
 
 from qptd_spider.normalize import signature
 from qptd_spider.normalize import vocabulary as vocab
-from qptd_spider.normalize.signature import parse_signature
+from qptd_spider.normalize.signature import parse_signature, photo_credit
 
 
 @pytest.fixture
@@ -59,3 +59,72 @@ def test_a_rank_added_to_the_vocabulary_is_read(patch_vocabulary: pytest.MonkeyP
     signature.rebuild()
     (author,) = parse_signature("SIÊU UÝ LÊ VĂN CƯỜNG").authors
     assert (author.name, author.rank) == ("Lê Văn Cường", "Siêu úy")
+
+
+def test_a_title_added_to_the_vocabulary_is_read(patch_vocabulary: pytest.MonkeyPatch) -> None:
+    raw = "TSQX. Đỗ Thị Hằng"
+    assert parse_signature(raw).status == "unparsed"
+    patch_vocabulary.setattr(vocab, "ACADEMIC_TITLES", {**vocab.ACADEMIC_TITLES, "TSQX": "TSQX"})
+    signature.rebuild()
+    (author,) = parse_signature(raw).authors
+    assert (author.name, author.academic_title) == ("Đỗ Thị Hằng", "TSQX")
+    # Abbreviated titles in a row are one title, whichever of them is new.
+    (author,) = parse_signature("PGS, TSQX Đỗ Thị Hằng").authors
+    assert author.academic_title == "PGS.TSQX"
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("PGS.TS Nguyễn Văn An", "PGS.TS"),
+        ("GS. TSKH Nguyễn Văn An", "GS.TSKH"),
+        ("PGS, TS, BS Nguyễn Văn An", "PGS.TS.BS"),
+        ("Thượng tướng, Viện sĩ, Tiến sĩ NGUYỄN VĂN AN", "Viện sĩ, Tiến sĩ"),
+    ],
+)
+def test_titles_in_a_row_are_composed_from_the_vocabulary_s_single_titles(
+    raw: str, title: str
+) -> None:
+    """The vocabulary lists "PGS" and "TS", never the pair "PGS.TS": the parser joins them."""
+    assert "PGS.TS" not in vocab.ACADEMIC_TITLES
+    (author,) = parse_signature(raw).authors
+    assert (author.name, author.academic_title) == ("Nguyễn Văn An", title)
+
+
+def test_a_reporter_credit_added_to_the_vocabulary_names_the_reporter(
+    patch_vocabulary: pytest.MonkeyPatch,
+) -> None:
+    raw = "PVX Thu Hà"
+    assert parse_signature(raw).authors == []
+    patch_vocabulary.setattr(vocab, "REPORTER_HEADS", (*vocab.REPORTER_HEADS, "PVX"))
+    signature.rebuild()
+    parsed = parse_signature(raw)
+    assert [a.name for a in parsed.authors] == ["Thu Hà"]
+    assert parsed.staff is True
+
+
+def test_a_photo_label_added_to_the_vocabulary_credits_the_photo(
+    patch_vocabulary: pytest.MonkeyPatch,
+) -> None:
+    caption = "Quang cảnh buổi lễ. Hình: MINH HÀ"
+    assert photo_credit(caption) is None
+    patch_vocabulary.setattr(vocab, "ROLE_LABELS", {**vocab.ROLE_LABELS, "Hình": "Ảnh"})
+    signature.rebuild()
+    assert photo_credit(caption) == "Minh Hà"
+
+
+@pytest.mark.parametrize(
+    ("caption", "credit"),
+    [
+        ("Quang cảnh buổi lễ. Ảnh: MINH HÀ", "Minh Hà"),
+        ("(Ảnh: Thanh Tùng/TTXVN)", "Thanh Tùng"),
+        ("Bộ đội giúp dân. Ảnh của THU HÀ", "Thu Hà"),
+        ("Đoàn công tác. Cụm ảnh: NGỌC ANH", "Ngọc Anh"),
+        ("Hội nghị. Bài và ảnh: MINH HIẾU", "Minh Hiếu"),
+        ("Lễ ra quân. Nguồn ảnh: TTXVN", "TTXVN"),
+        ("Lễ ra quân. Ảnh tư liệu", None),
+        ("Lễ ra quân năm 2020", None),
+    ],
+)
+def test_photo_credits(caption: str, credit: str | None) -> None:
+    assert photo_credit(caption) == credit

@@ -122,12 +122,22 @@ _SERVICE_STATUS: re.Pattern[str]
 _COLLABORATOR: re.Pattern[str]
 _OUTLET_LOWERCASE: re.Pattern[str]
 _OUTLET_LOWERCASE_BY_KEY: dict[str, str]
+_PHOTO_LABEL: re.Pattern[str]
+
+
+def _photo_labels() -> list[str]:
+    """The labels that credit a photo: a role label whose role is a photo's ("Ảnh",
+    "Bài, ảnh", "Cụm ảnh của") and a source label of photos ("Nguồn ảnh")."""
+    photo = vocab.fold(vocab.PHOTO_ROLE)
+    by_role = [k for k, v in vocab.ROLE_LABELS.items() if v and photo in _label_key(v).split()]
+    return [*by_role, *(s for s in vocab.SOURCE_LABELS if photo in _label_key(s).split())]
 
 
 def _build_patterns() -> None:
     global _ABBREVIATED, _ROLE_LABEL, _ROLE_BY_KEY, _NO_COLON_KEYS, _ROLE_AFTER_NAME
     global _ROLE_FROM, _SOURCE_LINE, _RANK, _RANK_BY_KEY, _TITLE, _TITLE_BY_KEY, _HONORIFIC
     global _SERVICE_STATUS, _COLLABORATOR, _OUTLET_LOWERCASE, _OUTLET_LOWERCASE_BY_KEY
+    global _PHOTO_LABEL
     _ABBREVIATED = vocab.PhraseSet(
         (*(k.replace(".", "") for k in vocab.ACADEMIC_TITLES), *vocab.ABBREVIATIONS)
     )
@@ -181,6 +191,12 @@ def _build_patterns() -> None:
         r"(?<!^)\b(?:" + "|".join(re.escape(w) for w in vocab.OUTLET_LOWERCASE) + r")\b", re.I
     )
     _OUTLET_LOWERCASE_BY_KEY = {w.lower(): w for w in vocab.OUTLET_LOWERCASE}
+    _PHOTO_LABEL = re.compile(
+        r"(?:^|[\s(.\-–—])\(?\s*(?:"
+        + "|".join(_label_pattern(k) for k in vocab.longest_first(_photo_labels()))
+        + r")(?![^\W\d_])\s*:?\s*",
+        re.I,
+    )
 
 
 _build_patterns()
@@ -700,7 +716,7 @@ def _add_segment(
         rest = segment[len(head) :].strip(_EDGE_JUNK)
         asm.signature.staff = True
         asm.last_kind = "staff"
-        if head in ("PV", "P.V", "Phóng viên") and rest:
+        if head in vocab.REPORTER_HEAD_SET and rest:
             # "PV Baomoi": the staff of an outlet; "PV Thu Hà": a reporter by name.
             if (outlet := _outlet(rest, after_person=False)) is not None:
                 asm.add_source(outlet)
@@ -1003,8 +1019,6 @@ def split_signature(paragraphs: list[str], max_lines: int = 3) -> tuple[list[str
 
 
 # -- photo credits in captions ------------------------------------------------------------------
-
-_PHOTO_LABEL = re.compile(r"(?:^|[\s(.\-–—])\(?\s*(?:Ảnh|Nguồn ảnh|Ảnh tư liệu)\b\s*:?\s*", re.I)
 
 
 def photo_credit(caption: str | None) -> str | None:

@@ -56,9 +56,9 @@ ABBREVIATIONS = ("Tp", "TP", "St", "Th", "Q", "P")
 SERVICE_STATUS = ("QNCN", "CNQP")
 
 # Academic, professional and honorary titles, as written with or without dots; the value is
-# the form kept in ``academic_title``.
+# the form kept in ``academic_title``. Abbreviations written in a row are one title, joined
+# by dots ("PGS.TS", "GS, TSKH" → "GS.TSKH"): each is listed alone, never as a pair.
 ACADEMIC_TITLES: dict[str, str] = {
-    "GS.TSKH": "GS.TSKH", "GS.TS": "GS.TS", "PGS.TSKH": "PGS.TSKH", "PGS.TS": "PGS.TS",
     "TSKH": "TSKH", "ThS": "ThS", "TS": "TS", "GS": "GS", "PGS": "PGS", "CN": "CN",
     "KS": "KS", "BS": "BS", "BSCKII": "BSCKII", "BSCKI": "BSCKI", "NGƯT": "NGƯT",
     "NGND": "NGND", "NSƯT": "NSƯT", "NSND": "NSND", "Viện sĩ": "Viện sĩ",
@@ -125,6 +125,8 @@ ROLE_LABELS: dict[str, str | None] = {
     "Biên dịch": "Biên dịch",
     "Dịch": "Dịch",
 }
+# The role of a photo's author: a label whose role names it credits a photo in a caption.
+PHOTO_ROLE = "Ảnh"
 LABELS_WITHOUT_COLON = frozenset(
     {
         "Thơ",
@@ -163,8 +165,10 @@ STAFF_CREDITS = (
     "Nhóm phóng viên", "Nhóm PV", "Ban Biên tập", "Ban biên tập", "Tòa soạn", "Thư ký tòa soạn",
     "Biên tập viên", "CTV", "Cộng tác viên", "Nhóm CTV", "Ban Thời sự", "Nhóm thực hiện",
 )  # fmt: skip
-# "Nhóm PV Thời sự", "PV Baomoi": a staff credit followed by a desk or an outlet.
-STAFF_GROUP_HEADS = ("Nhóm PV", "Nhóm phóng viên", "Nhóm CTV", "PV", "P.V", "Phóng viên")
+# "PV Thu Hà", "PV Baomoi": one reporter, then the reporter's name or outlet.
+REPORTER_HEADS = ("PV", "P.V", "Phóng viên")
+# "Nhóm PV Thời sự": a staff credit followed by a desk (a reporter head too).
+STAFF_GROUP_HEADS = ("Nhóm PV", "Nhóm phóng viên", "Nhóm CTV")
 # The collaborator marker written before a name: "CTV TRẦN HẢI".
 COLLABORATOR_MARKERS = ("CTV", "Cộng tác viên")
 # Credits that name no one ("Ảnh: Internet"): neither a person nor a source.
@@ -441,6 +445,7 @@ NOT_A_NAME_SET: PhraseSet
 RANK_SET: PhraseSet
 STAFF_SET: PhraseSet
 STAFF_GROUP_SET: PhraseSet
+REPORTER_HEAD_SET: PhraseSet
 NO_ONE_SET: PhraseSet
 OUTLET_HEAD_SET: PhraseSet
 STATION_HEAD_SET: PhraseSet
@@ -456,13 +461,15 @@ _OUTLET_BY_DOMAIN: dict[str, str] = {}
 def rebuild() -> None:
     """Build every lookup set and map from the vocabulary's lists."""
     global SURNAME_SET, NOT_A_NAME_SET, RANK_SET, STAFF_SET, STAFF_GROUP_SET, NO_ONE_SET
+    global REPORTER_HEAD_SET
     global OUTLET_HEAD_SET, STATION_HEAD_SET, ORGANIZATION_HEAD_SET, POSITION_HEAD_SET
     global UNIT_HEAD_SET, NAME_LIKE_HEAD_SET, HEAD_SET
     SURNAME_SET = PhraseSet(SURNAMES)
     NOT_A_NAME_SET = PhraseSet(NOT_A_NAME_START)
     RANK_SET = PhraseSet(RANKS)
     STAFF_SET = PhraseSet(STAFF_CREDITS)
-    STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS)
+    STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS + REPORTER_HEADS)
+    REPORTER_HEAD_SET = PhraseSet(REPORTER_HEADS)
     NO_ONE_SET = PhraseSet(NO_ONE)
     OUTLET_HEAD_SET = PhraseSet(OUTLET_HEADS)
     STATION_HEAD_SET = PhraseSet(STATION_HEADS)
