@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from ..items import Author
 from . import vocabulary as vocab
+from .folding import ascii_fold
 from .text import clean_metadata, clean_whitespace, name_case
 
 BylineKind = Literal["person", "staff", "organization", "agency"]
@@ -190,7 +191,7 @@ def _build_patterns() -> None:
     _OUTLET_LOWERCASE = re.compile(
         r"(?<!^)\b(?:" + "|".join(re.escape(w) for w in vocab.OUTLET_LOWERCASE) + r")\b", re.I
     )
-    _OUTLET_LOWERCASE_BY_KEY = {w.lower(): w for w in vocab.OUTLET_LOWERCASE}
+    _OUTLET_LOWERCASE_BY_KEY = {vocab.fold(w): w for w in vocab.OUTLET_LOWERCASE}
     _PHOTO_LABEL = re.compile(
         r"(?:^|[\s(.\-–—])\(?\s*(?:"
         + "|".join(_label_pattern(k) for k in vocab.longest_first(_photo_labels()))
@@ -351,7 +352,7 @@ def _recase(text: str) -> str:
         words = cased.split(" ")
         cased = " ".join([head, *words[len(head.split()) :]])
     return _OUTLET_LOWERCASE.sub(
-        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(m.group(0).lower(), m.group(0)), cased
+        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(vocab.fold(m.group(0)), m.group(0)), cased
     )
 
 
@@ -438,11 +439,8 @@ def _source_value(text: str) -> str | None:
 
 
 def _ascii_key(text: str) -> str:
-    import unicodedata
-
-    text = text.replace("đ", "d").replace("Đ", "D")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", ascii_text.lower())
+    """Letters and digits of ``text`` without diacritics: "Quảng Ngãi" → "quangngai"."""
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(text))
 
 
 # -- assembling ------------------------------------------------------------------------------

@@ -5,16 +5,20 @@ The parser's rules are general (a name is capitalized Vietnamese syllables; a un
 with a unit word; an outlet is known or says it is one); this module is the vocabulary they
 consult. Teaching the parser a word means adding it here, never a special case in its code.
 Words are written in the old tone style the metadata fields use (``ủy``, ``hòa``); every
-lookup folds case, spacing and tone style (``fold``).
+lookup folds case, spacing and tone style (``folding.fold``), and the patterns built from
+these words match both tone styles (``spelling_pattern``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+# The key every lookup uses; re-exported (``vocab.fold``) for the rules that consult the sets.
+from .folding import fold as fold
+from .folding import new_style_tones, without_tones
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -376,34 +380,6 @@ NAME_LIKE_HEADS = _words("Trường Đoàn Khoa Hội Nguyên Phó Chánh Ban Kh
 
 # -- lookups ------------------------------------------------------------------------------------
 
-_TONE_NEW_TO_OLD = (
-    ("uỷ", "ủy"),
-    ("oà", "òa"),
-    ("oá", "óa"),
-    ("oả", "ỏa"),
-    ("oã", "õa"),
-    ("oạ", "ọa"),
-    ("oè", "òe"),
-    ("oé", "óe"),
-    ("oẻ", "ỏe"),
-    ("oẽ", "õe"),
-    ("oẹ", "ọe"),
-    ("uý", "úy"),
-    ("uỳ", "ùy"),
-    ("uỵ", "ụy"),
-    ("uỹ", "ũy"),
-)
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case-, spacing- and tone-style-insensitive key of a word or phrase."""
-    text = unicodedata.normalize("NFC", " ".join(text.split())).casefold()
-    for new, old in _TONE_NEW_TO_OLD:
-        if new in text:
-            text = text.replace(new, old)
-    return text
-
 
 class PhraseSet:
     """Phrases looked up by the start of a text, whole words only, longest first."""
@@ -495,11 +471,9 @@ def spelling_pattern(phrase: str) -> str:
     words, either tone style (``Thiếu úy``, ``Thiếu uý``); case is the caller's (``re.I``)."""
     words = []
     for word in fold(phrase).split():
-        pattern = re.escape(word)
-        for new, old in _TONE_NEW_TO_OLD:
-            pattern = pattern.replace(old, f"(?:{old}|{new})")
-        words.append(pattern)
-    return r"\s+".join(words)
+        spellings = dict.fromkeys((word, new_style_tones(word)))
+        words.append("|".join(re.escape(s) for s in spellings))
+    return r"\s+".join(f"(?:{w})" for w in words)
 
 
 def longest_first(phrases: Iterable[str]) -> list[str]:
@@ -538,12 +512,10 @@ _NUCLEI = (
 )
 _CODAS = "ng|nh|ch|c|m|n|p|t"
 _SYLLABLE = re.compile(rf"^(?:{_ONSETS})?(?:{_NUCLEI})(?:{_CODAS})?$")
-_TONES = "\u0300\u0301\u0309\u0303\u0323"
 
 
 @lru_cache(maxsize=65536)
 def is_vietnamese_syllable(word: str) -> bool:
     """``word`` is one Vietnamese syllable (what every part of a Vietnamese name is)."""
-    decomposed = unicodedata.normalize("NFD", word.casefold())
-    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    base = without_tones(fold(word))
     return bool(base) and bool(_SYLLABLE.match(base))
