@@ -128,3 +128,29 @@ def test_a_photo_label_added_to_the_vocabulary_credits_the_photo(
 )
 def test_photo_credits(caption: str, credit: str | None) -> None:
     assert photo_credit(caption) == credit
+
+
+@pytest.mark.parametrize(
+    ("raw", "rank", "title", "role"),
+    [
+        ("Hoạ sĩ NGUYỄN VĂN AN", None, "Họa sĩ", None),
+        ("HỌA SĨ NGUYỄN VĂN AN", None, "Họa sĩ", None),
+        ("Đồ hoạ: NGUYỄN VĂN AN", None, None, "Đồ họa"),
+        ("Tuỳ bút: NGUYỄN VĂN AN", None, None, "Tùy bút"),
+        ("NGUYỄN VĂN AN (tổng hợp)", None, None, "Tổng hợp"),
+        ("Đồng  chí Thiếu  uý NGUYỄN VĂN AN", "Thiếu úy", None, None),
+    ],
+)
+def test_every_vocabulary_pattern_reads_both_tone_styles_any_case_and_spacing(
+    raw: str, rank: str | None, title: str | None, role: str | None
+) -> None:
+    """The vocabulary writes the old style ("họa", "tùy"); the press writes both."""
+    parsed = parse_signature(raw)
+    assert parsed.status == "parsed"
+    (author,) = parsed.authors
+    assert (author.name, author.rank, author.academic_title, author.role) == (
+        "Nguyễn Văn An",
+        rank,
+        title,
+        role,
+    )

@@ -92,8 +92,10 @@ _BRACKETED = re.compile(
 
 
 def _label_pattern(label: str) -> str:
-    parts = [re.escape(p) for p in re.split(r"\s*([,/+])\s*|\s+", label) if p]
-    return r"\s*".join(parts)
+    """A label's words in either tone style, its separators ("Bài, ảnh", "Bài/ảnh") spaced
+    or not."""
+    parts = [p for p in re.split(r"\s*([,/+])\s*|\s+", label) if p]
+    return r"\s*".join(re.escape(p) if p in ",/+" else vocab.spelling_pattern(p) for p in parts)
 
 
 def _label_key(text: str) -> str:
@@ -154,15 +156,11 @@ def _build_patterns() -> None:
     _NO_COLON_KEYS = frozenset(_label_key(k) for k in vocab.LABELS_WITHOUT_COLON)
     _ROLE_AFTER_NAME = {vocab.fold(k): v for k, v in vocab.ROLES_AFTER_NAME.items()}
     _ROLE_FROM = re.compile(
-        r"^(?P<role>"
-        + "|".join(re.escape(k) for k in vocab.longest_first(vocab.ROLES_AFTER_NAME))
-        + r")\s+(?:từ|theo)\s+(?P<source>.+)$",
+        r"^(?P<role>" + _alternation(vocab.ROLES_AFTER_NAME) + r")\s+(?:từ|theo)\s+(?P<source>.+)$",
         re.I,
     )
     _SOURCE_LINE = re.compile(
-        r"^(?P<label>"
-        + "|".join(re.escape(s) for s in vocab.longest_first(vocab.SOURCE_LABELS))
-        + r")\b\s*:?\s*(?P<source>.*)$",
+        r"^(?P<label>" + _alternation(vocab.SOURCE_LABELS) + r")\b\s*:?\s*(?P<source>.*)$",
         re.I,
     )
     # Ranks in any case and either tone style ("THIẾU UÝ"): kept as the vocabulary writes them.
@@ -171,7 +169,7 @@ def _build_patterns() -> None:
     _TITLE = re.compile(
         r"^(?P<title>"
         + "|".join(
-            r"\.?\s*".join(re.escape(p) for p in re.split(r"[.\s]+", t) if p)
+            r"\.?\s*".join(vocab.spelling_pattern(p) for p in re.split(r"[.\s]+", t) if p)
             for t in vocab.longest_first(vocab.ACADEMIC_TITLES)
         )
         + r")(?![^\W\d_])\.?[\s,]*",
@@ -180,16 +178,13 @@ def _build_patterns() -> None:
     _TITLE_BY_KEY = {
         re.sub(r"[.\s]+", "", vocab.fold(k)): v for k, v in vocab.ACADEMIC_TITLES.items()
     }
-    _HONORIFIC = re.compile(
-        r"^(?:" + "|".join(re.escape(h) for h in vocab.HONORIFICS) + r")\s+(?=\S)", re.I
-    )
+    _HONORIFIC = re.compile(r"^(?:" + _alternation(vocab.HONORIFICS) + r")\s+(?=\S)", re.I)
     _SERVICE_STATUS = re.compile(r"^(?:" + "|".join(vocab.SERVICE_STATUS) + r")\b[\s,]*")
     _COLLABORATOR = re.compile(
-        r"^(?:" + "|".join(re.escape(c) for c in vocab.COLLABORATOR_MARKERS) + r")\s+(?=\S)",
-        re.I,
+        r"^(?:" + _alternation(vocab.COLLABORATOR_MARKERS) + r")\s+(?=\S)", re.I
     )
     _OUTLET_LOWERCASE = re.compile(
-        r"(?<!^)\b(?:" + "|".join(re.escape(w) for w in vocab.OUTLET_LOWERCASE) + r")\b", re.I
+        r"(?<!^)\b(?:" + _alternation(vocab.OUTLET_LOWERCASE) + r")\b", re.I
     )
     _OUTLET_LOWERCASE_BY_KEY = {vocab.fold(w): w for w in vocab.OUTLET_LOWERCASE}
     _PHOTO_LABEL = re.compile(
