@@ -154,3 +154,20 @@ def test_every_vocabulary_pattern_reads_both_tone_styles_any_case_and_spacing(
         title,
         role,
     )
+
+
+def test_a_source_label_ending_in_a_role_label_is_read_whole(
+    patch_vocabulary: pytest.MonkeyPatch,
+) -> None:
+    """ "Nguồn tin:" is a source label, not "Nguồn" and the label "Tin:": so is any source
+    label of the vocabulary that ends with a role label."""
+    raw = "Ảnh: Minh Hà - Lấy tin: VOV"
+    assert parse_signature(raw).status == "partial"  # "Lấy" left over
+    patch_vocabulary.setattr(vocab, "SOURCE_LABELS", (*vocab.SOURCE_LABELS, "Lấy tin"))
+    signature.rebuild()
+    parsed = parse_signature(raw)
+    assert parsed.status == "parsed"
+    assert (parsed.source, [(a.name, a.role) for a in parsed.authors]) == (
+        "VOV",
+        [("Minh Hà", "Ảnh")],
+    )

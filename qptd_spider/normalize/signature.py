@@ -116,6 +116,7 @@ _NO_COLON_KEYS: frozenset[str]
 _ROLE_AFTER_NAME: dict[str, str]
 _ROLE_FROM: re.Pattern[str]
 _SOURCE_LINE: re.Pattern[str]
+_SOURCE_LABEL_KEYS: tuple[str, ...]
 _RANK: re.Pattern[str]
 _RANK_BY_KEY: dict[str, str]
 _TITLE: re.Pattern[str]
@@ -138,7 +139,15 @@ def _photo_labels() -> list[str]:
 
 def _build_patterns() -> None:
     global _ABBREVIATED, _ROLE_LABEL, _ROLE_BY_KEY, _NO_COLON_KEYS, _ROLE_AFTER_NAME
-    global _ROLE_FROM, _SOURCE_LINE, _RANK, _RANK_BY_KEY, _TITLE, _TITLE_BY_KEY, _HONORIFIC
+    global \
+        _ROLE_FROM, \
+        _SOURCE_LINE, \
+        _SOURCE_LABEL_KEYS, \
+        _RANK, \
+        _RANK_BY_KEY, \
+        _TITLE, \
+        _TITLE_BY_KEY, \
+        _HONORIFIC
     global _SERVICE_STATUS, _COLLABORATOR, _OUTLET_LOWERCASE, _OUTLET_LOWERCASE_BY_KEY
     global _PHOTO_LABEL
     _ABBREVIATED = vocab.PhraseSet(
@@ -163,6 +172,7 @@ def _build_patterns() -> None:
         r"^(?P<label>" + _alternation(vocab.SOURCE_LABELS) + r")\b\s*:?\s*(?P<source>.*)$",
         re.I,
     )
+    _SOURCE_LABEL_KEYS = tuple(_label_key(s) for s in vocab.SOURCE_LABELS)
     # Ranks in any case and either tone style ("THIẾU UÝ"): kept as the vocabulary writes them.
     _RANK = re.compile(rf"^(?P<rank>{_alternation(vocab.RANKS)})(?![^\W\d_])\.?[\s,]*", re.I)
     _RANK_BY_KEY = {vocab.fold(r): r for r in vocab.RANKS}
@@ -806,6 +816,17 @@ def _read_piece_text(asm: _Assembler, text: str, role: str | None) -> None:
             _add_segment(asm, sep, segment, piece_role, line_start=False)
 
 
+def _ends_source_label(before: str, label: str) -> bool:
+    """A role label that belongs to a source label: after one ("Nguồn Video:"), or the end of
+    one ("Nguồn" + "tin:")."""
+    said = " " + _label_key(before)
+    said_with_label = " " + _label_key(f"{before} {label}")
+    return any(
+        said.endswith(" " + key) or (" " in key and said_with_label.endswith(" " + key))
+        for key in _SOURCE_LABEL_KEYS
+    )
+
+
 @lru_cache(maxsize=_MEMO_SIZE)
 def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str], ...]:
     """Text cut at role labels: (role of the label before, text it owns)."""
@@ -825,7 +846,7 @@ def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str],
             and text[: m.start()].rstrip()[-1:] not in ",(-–—|[/"
         ):
             continue  # "bài thơ Hà Nội": a label without colon only opens a line or a part
-        if vocab.fold(text[: m.start()]).rstrip().endswith("nguồn"):
+        if _ends_source_label(text[: m.start()], m.group("label")):
             continue  # "Nguồn tin:" is a source line, not "Tin:"
         pieces.append((role, text[last : m.start()]))
         role, last = _ROLE_BY_KEY.get(key), m.end()
