@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from qptd_spider.normalize.folding import ascii_fold, fold, old_style_tones, without_tones
+from qptd_spider.normalize.folding import (
+    ascii_fold,
+    fold,
+    new_style_tones,
+    old_style_tones,
+    without_tones,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,6 +84,22 @@ def test_without_tones(word: str, bare: str) -> None:
 )
 def test_old_style_tones(text: str, old: str) -> None:
     assert old_style_tones(text) == old
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("Thành ủy viên", "Thành uỷ viên"),
+        ("hòa bình", "hoà bình"),
+        ("Thiếu úy", "Thiếu uý"),
+        ("quý", "quý"),
+        ("hoàng", "hoàng"),
+        ("thuở", "thuở"),
+    ],
+)
+def test_new_style_tones_is_the_inverse_on_open_syllables(text: str, new: str) -> None:
+    assert new_style_tones(text) == new
+    assert old_style_tones(new) == text
 
 
 # The product's modules that may fold text themselves: this one. The harness is not the
