@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
-from qptd_spider.normalize import text as text_module
+from qptd_spider.normalize import folding
 from qptd_spider.normalize.signature import _SENTENCE_CLOSE, is_signature_candidate
 from qptd_spider.normalize.text import clean_whitespace, join_clean, old_style_tones
 from qptd_spider.pages.common import drop_tree, parse_html
@@ -73,7 +73,7 @@ def test_tone_placement_shortcut_changes_nothing(text: str) -> None:
     fast = old_style_tones(text)
     always = re.compile("")  # every text a candidate: the full decompose, move, compose
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(text_module, "_NEW_STYLE_CANDIDATE", always)
+        patch.setattr(folding, "_NEW_STYLE_CANDIDATE", always)
         assert fast == old_style_tones(text)
 
 

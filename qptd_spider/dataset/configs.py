@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..normalize.folding import ascii_fold, fold
 from ..normalize.signature import photo_credit
 from ..schema import arrow_schema_of
 from .versions import version_files
@@ -111,13 +111,12 @@ def write_images_config(version: Path, path: Path) -> int:
 
 def name_key(name: str) -> str:
     """A name without diacritics, case or spacing differences: the key variants share."""
-    text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", ascii_text).split())
+    return " ".join(re.sub(r"[^\w]+", " ", ascii_fold(name)).split())
 
 
 def _spelling(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    """A name (rank, position) as written, but for case, spacing and tone style."""
+    return fold(name)
 
 
 @dataclass

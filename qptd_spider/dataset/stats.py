@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..normalize.vocabulary import POSITION_HEAD_SET, UNIT_HEAD_SET
+from ..normalize import vocabulary as vocab
 from ..schema import field_names
 from .versions import version_files
 
@@ -19,10 +19,10 @@ from .versions import version_files
 def position_head(position: str) -> str:
     """What a position is, without its unit: "Chính ủy Sư đoàn 301" → "Chính ủy"; a unit
     alone (no post named) → "(a unit)"."""
-    head = POSITION_HEAD_SET.prefix(position)
+    head = vocab.POSITION_HEAD_SET.prefix(position)
     if head is not None:
         return head[:1].upper() + head[1:]
-    return "(a unit)" if UNIT_HEAD_SET.prefix(position) else "(other)"
+    return "(a unit)" if vocab.UNIT_HEAD_SET.prefix(position) else "(other)"
 
 
 NO_RANK = "(no rank given)"

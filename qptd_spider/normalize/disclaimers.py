@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from . import vocabulary as vocab
+from .folding import fold
 
 _DISCLAIMER = re.compile(
     r"(?:chỉ\s+(?:có|mang)\s+tính(?:\s+chất)?\s+tham\s+khảo"
@@ -26,7 +27,7 @@ _NAME_ENDS = frozenset(
 
 def is_disclaimer(paragraph: str) -> bool:
     """A closing note of a reprint ("... chỉ có tính chất tham khảo ...")."""
-    return bool(_DISCLAIMER.search(vocab.fold(paragraph)))
+    return bool(_DISCLAIMER.search(fold(paragraph)))
 
 
 def disclaimer_source(paragraph: str) -> str | None:
@@ -44,7 +45,7 @@ def disclaimer_source(paragraph: str) -> str | None:
         size = len(head.split())
         taken = words[:size]
         for word in words[size:]:
-            if word.lower() in _NAME_ENDS:
+            if fold(word) in _NAME_ENDS:
                 break
             taken.append(word.rstrip(".,;:"))
             if word[-1:] in ".,;:":

@@ -27,7 +27,7 @@ change case ("NGUYỄN VĂN A" → "Nguyễn Văn A"), so a name can be found ag
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from ..items import Author
 from . import vocabulary as vocab
+from .folding import ascii_fold
 from .text import clean_metadata, clean_whitespace, name_case
 
 BylineKind = Literal["person", "staff", "organization", "agency"]
@@ -74,9 +75,6 @@ _EDGE_JUNK = " \t:;,|-–—•*_"
 # A full stop that ends a sentence (not an initial, not "ThS.", "Tp.").
 _SENTENCE_CLOSE = re.compile(r"[a-zà-ỹđ]{2}[.!?…]$")
 _SENTENCE_END = re.compile(rf"(?<=[^\W\d_]{{2}})[.!?…]\s+(?=[\"“(]?[{_UPPER}])")
-_ABBREVIATED = vocab.PhraseSet(
-    (*(k.replace(".", "") for k in vocab.ACADEMIC_TITLES), "Tp", "TP", "St", "Th", "Q", "P")
-)
 
 _SEPARATORS = re.compile(
     r"(\n|;|,"
@@ -94,60 +92,132 @@ _BRACKETED = re.compile(
 
 
 def _label_pattern(label: str) -> str:
-    parts = [re.escape(p) for p in re.split(r"\s*([,/+])\s*|\s+", label) if p]
-    return r"\s*".join(parts)
-
-
-_LABELS_LONGEST_FIRST = sorted(vocab.ROLE_LABELS, key=len, reverse=True)
-_ROLE_LABEL = re.compile(
-    r"(?:(?<=^)|(?<=[\s,(\[\-–—|/]))"
-    r"(?P<label>" + "|".join(_label_pattern(k) for k in _LABELS_LONGEST_FIRST) + r")"
-    rf"(?:\s*:\s*|\s+(?=[{_UPPER}\d]))",
-    re.I,
-)
+    """A label's words in either tone style, its separators ("Bài, ảnh", "Bài/ảnh") spaced
+    or not."""
+    parts = [p for p in re.split(r"\s*([,/+])\s*|\s+", label) if p]
+    return r"\s*".join(re.escape(p) if p in ",/+" else vocab.spelling_pattern(p) for p in parts)
 
 
 def _label_key(text: str) -> str:
     return vocab.fold(re.sub(r"\s*[,/+]\s*|\s+", " ", text))
 
 
-_ROLE_BY_KEY = {_label_key(k): v for k, v in vocab.ROLE_LABELS.items()}
-_NO_COLON_KEYS = frozenset(_label_key(k) for k in vocab.LABELS_WITHOUT_COLON)
-_ROLE_AFTER_NAME = {vocab.fold(k): v for k, v in vocab.ROLES_AFTER_NAME.items()}
-_ROLE_FROM = re.compile(
-    r"^(?P<role>"
-    + "|".join(re.escape(k) for k in sorted(vocab.ROLES_AFTER_NAME, key=len, reverse=True))
-    + r")\s+(?:từ|theo)\s+(?P<source>.+)$",
-    re.I,
-)
-_SOURCE_LINE = re.compile(
-    r"^(?P<label>"
-    + "|".join(re.escape(s) for s in sorted(vocab.SOURCE_LABELS, key=len, reverse=True))
-    + r")\b\s*:?\s*(?P<source>.*)$",
-    re.I,
-)
-_RANK = re.compile(
-    r"^(?P<rank>(?:Đại|Thượng|Trung|Thiếu)\s+(?:tướng|tá|uý|úy|ủy|uỷ)"
-    r"|(?:Thượng|Trung|Hạ)\s+sĩ|Binh\s+(?:nhất|nhì))(?![^\W\d_])\.?[\s,]*",
-    re.I,
-)
-_TITLE = re.compile(
-    r"^(?P<title>"
-    + "|".join(
-        r"\.?\s*".join(re.escape(p) for p in re.split(r"[.\s]+", t) if p)
-        for t in sorted(vocab.ACADEMIC_TITLES, key=len, reverse=True)
+def _alternation(phrases: Iterable[str]) -> str:
+    """Phrases as one regex alternation, longest first, each in any spacing and tone style."""
+    return "|".join(vocab.spelling_pattern(p) for p in vocab.longest_first(phrases))
+
+
+# The patterns and lookups below are built from the vocabulary (``_build_patterns``): no
+# word of the vocabulary is written here, so a word added there is read everywhere.
+_ABBREVIATED: vocab.PhraseSet
+_ROLE_LABEL: re.Pattern[str]
+_ROLE_BY_KEY: dict[str, str | None]
+_NO_COLON_KEYS: frozenset[str]
+_ROLE_AFTER_NAME: dict[str, str]
+_ROLE_FROM: re.Pattern[str]
+_SOURCE_LINE: re.Pattern[str]
+_SOURCE_LABEL_KEYS: tuple[str, ...]
+_RANK: re.Pattern[str]
+_RANK_BY_KEY: dict[str, str]
+_TITLE: re.Pattern[str]
+_TITLE_BY_KEY: dict[str, str]
+_HONORIFIC: re.Pattern[str]
+_SERVICE_STATUS: re.Pattern[str]
+_COLLABORATOR: re.Pattern[str]
+_OUTLET_LOWERCASE: re.Pattern[str]
+_OUTLET_LOWERCASE_BY_KEY: dict[str, str]
+_PHOTO_LABEL: re.Pattern[str]
+
+
+def _photo_labels() -> list[str]:
+    """The labels that credit a photo: a role label whose role is a photo's ("Ảnh",
+    "Bài, ảnh", "Cụm ảnh của") and a source label of photos ("Nguồn ảnh")."""
+    photo = vocab.fold(vocab.PHOTO_ROLE)
+    by_role = [k for k, v in vocab.ROLE_LABELS.items() if v and photo in _label_key(v).split()]
+    return [*by_role, *(s for s in vocab.SOURCE_LABELS if photo in _label_key(s).split())]
+
+
+def _build_patterns() -> None:
+    global _ABBREVIATED, _ROLE_LABEL, _ROLE_BY_KEY, _NO_COLON_KEYS, _ROLE_AFTER_NAME
+    global \
+        _ROLE_FROM, \
+        _SOURCE_LINE, \
+        _SOURCE_LABEL_KEYS, \
+        _RANK, \
+        _RANK_BY_KEY, \
+        _TITLE, \
+        _TITLE_BY_KEY, \
+        _HONORIFIC
+    global _SERVICE_STATUS, _COLLABORATOR, _OUTLET_LOWERCASE, _OUTLET_LOWERCASE_BY_KEY
+    global _PHOTO_LABEL
+    _ABBREVIATED = vocab.PhraseSet(
+        (*(k.replace(".", "") for k in vocab.ACADEMIC_TITLES), *vocab.ABBREVIATIONS)
     )
-    + r")(?![^\W\d_])\.?[\s,]*",
-    re.I,
-)
-_TITLE_BY_KEY = {re.sub(r"[.\s]+", "", vocab.fold(k)): v for k, v in vocab.ACADEMIC_TITLES.items()}
-_HONORIFIC = re.compile(
-    r"^(?:" + "|".join(re.escape(h) for h in vocab.HONORIFICS) + r")\s+(?=\S)", re.I
-)
-_SERVICE_STATUS = re.compile(r"^(?:" + "|".join(vocab.SERVICE_STATUS) + r")\b[\s,]*")
-_COLLABORATOR = re.compile(
-    r"^(?:" + "|".join(re.escape(c) for c in vocab.COLLABORATOR_MARKERS) + r")\s+(?=\S)", re.I
-)
+    _ROLE_LABEL = re.compile(
+        r"(?:(?<=^)|(?<=[\s,(\[\-–—|/]))"
+        r"(?P<label>"
+        + "|".join(_label_pattern(k) for k in vocab.longest_first(vocab.ROLE_LABELS))
+        + r")"
+        rf"(?:\s*:\s*|\s+(?=[{_UPPER}\d]))",
+        re.I,
+    )
+    _ROLE_BY_KEY = {_label_key(k): v for k, v in vocab.ROLE_LABELS.items()}
+    _NO_COLON_KEYS = frozenset(_label_key(k) for k in vocab.LABELS_WITHOUT_COLON)
+    _ROLE_AFTER_NAME = {vocab.fold(k): v for k, v in vocab.ROLES_AFTER_NAME.items()}
+    _ROLE_FROM = re.compile(
+        r"^(?P<role>" + _alternation(vocab.ROLES_AFTER_NAME) + r")\s+(?:từ|theo)\s+(?P<source>.+)$",
+        re.I,
+    )
+    _SOURCE_LINE = re.compile(
+        r"^(?P<label>" + _alternation(vocab.SOURCE_LABELS) + r")\b\s*:?\s*(?P<source>.*)$",
+        re.I,
+    )
+    _SOURCE_LABEL_KEYS = tuple(_label_key(s) for s in vocab.SOURCE_LABELS)
+    # Ranks in any case and either tone style ("THIẾU UÝ"): kept as the vocabulary writes them.
+    _RANK = re.compile(rf"^(?P<rank>{_alternation(vocab.RANKS)})(?![^\W\d_])\.?[\s,]*", re.I)
+    _RANK_BY_KEY = {vocab.fold(r): r for r in vocab.RANKS}
+    _TITLE = re.compile(
+        r"^(?P<title>"
+        + "|".join(
+            r"\.?\s*".join(vocab.spelling_pattern(p) for p in re.split(r"[.\s]+", t) if p)
+            for t in vocab.longest_first(vocab.ACADEMIC_TITLES)
+        )
+        + r")(?![^\W\d_])\.?[\s,]*",
+        re.I,
+    )
+    _TITLE_BY_KEY = {
+        re.sub(r"[.\s]+", "", vocab.fold(k)): v for k, v in vocab.ACADEMIC_TITLES.items()
+    }
+    _HONORIFIC = re.compile(r"^(?:" + _alternation(vocab.HONORIFICS) + r")\s+(?=\S)", re.I)
+    _SERVICE_STATUS = re.compile(r"^(?:" + "|".join(vocab.SERVICE_STATUS) + r")\b[\s,]*")
+    _COLLABORATOR = re.compile(
+        r"^(?:" + _alternation(vocab.COLLABORATOR_MARKERS) + r")\s+(?=\S)", re.I
+    )
+    _OUTLET_LOWERCASE = re.compile(
+        r"(?<!^)\b(?:" + _alternation(vocab.OUTLET_LOWERCASE) + r")\b", re.I
+    )
+    _OUTLET_LOWERCASE_BY_KEY = {vocab.fold(w): w for w in vocab.OUTLET_LOWERCASE}
+    _PHOTO_LABEL = re.compile(
+        r"(?:^|[\s(.\-–—])\(?\s*(?:"
+        + "|".join(_label_pattern(k) for k in vocab.longest_first(_photo_labels()))
+        + r")(?![^\W\d_])\s*:?\s*",
+        re.I,
+    )
+
+
+_build_patterns()
+
+
+def rebuild() -> None:
+    """Rebuild the vocabulary's sets, these patterns, and forget every remembered answer:
+    for a vocabulary changed at run time (a test teaching the parser a word)."""
+    vocab.rebuild()
+    _build_patterns()
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+
+
 # "MINH ĐỨC/TTXVN", "Thanh Tùng/TTXVN": a name and its agency joined by a slash.
 _NAME_SLASH = re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<agency>[^/]+(?:/[^/\s]+)?)$")
 # An initial is a letter or a Vietnamese onset of two or three ("Ng.Hương", "Th.Hằng").
@@ -276,12 +346,6 @@ def _is_person_name(text: str) -> bool:
     return not (vocab.RANK_SET.prefix(text) or text in vocab.STAFF_SET or vocab.known_outlet(text))
 
 
-_OUTLET_LOWERCASE = re.compile(
-    r"(?<!^)\b(?:" + "|".join(re.escape(w) for w in vocab.OUTLET_LOWERCASE) + r")\b", re.I
-)
-_OUTLET_LOWERCASE_BY_KEY = {w.lower(): w for w in vocab.OUTLET_LOWERCASE}
-
-
 @lru_cache(maxsize=_MEMO_SIZE)
 def _recase(text: str) -> str:
     """A name or an outlet in capitals in normal case; other writing kept. A head word of
@@ -293,7 +357,7 @@ def _recase(text: str) -> str:
         words = cased.split(" ")
         cased = " ".join([head, *words[len(head.split()) :]])
     return _OUTLET_LOWERCASE.sub(
-        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(m.group(0).lower(), m.group(0)), cased
+        lambda m: _OUTLET_LOWERCASE_BY_KEY.get(vocab.fold(m.group(0)), m.group(0)), cased
     )
 
 
@@ -380,19 +444,16 @@ def _source_value(text: str) -> str | None:
 
 
 def _ascii_key(text: str) -> str:
-    import unicodedata
-
-    text = text.replace("đ", "d").replace("Đ", "D")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", ascii_text.lower())
+    """Letters and digits of ``text`` without diacritics: "Quảng Ngãi" → "quangngai"."""
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(text))
 
 
 # -- assembling ------------------------------------------------------------------------------
 
 
 def _canonical_rank(rank: str) -> str:
-    rank = clean_metadata(re.sub(r"\s+", " ", rank)) or rank
-    return rank[:1].upper() + rank[1:].lower()
+    """A rank as the vocabulary writes it, whatever its case, spacing and tone style."""
+    return _RANK_BY_KEY.get(vocab.fold(rank)) or clean_metadata(rank) or rank
 
 
 def _canonical_title(title: str) -> str:
@@ -658,7 +719,7 @@ def _add_segment(
         rest = segment[len(head) :].strip(_EDGE_JUNK)
         asm.signature.staff = True
         asm.last_kind = "staff"
-        if head in ("PV", "P.V", "Phóng viên") and rest:
+        if head in vocab.REPORTER_HEAD_SET and rest:
             # "PV Baomoi": the staff of an outlet; "PV Thu Hà": a reporter by name.
             if (outlet := _outlet(rest, after_person=False)) is not None:
                 asm.add_source(outlet)
@@ -755,6 +816,17 @@ def _read_piece_text(asm: _Assembler, text: str, role: str | None) -> None:
             _add_segment(asm, sep, segment, piece_role, line_start=False)
 
 
+def _ends_source_label(before: str, label: str) -> bool:
+    """A role label that belongs to a source label: after one ("Nguồn Video:"), or the end of
+    one ("Nguồn" + "tin:")."""
+    said = " " + _label_key(before)
+    said_with_label = " " + _label_key(f"{before} {label}")
+    return any(
+        said.endswith(" " + key) or (" " in key and said_with_label.endswith(" " + key))
+        for key in _SOURCE_LABEL_KEYS
+    )
+
+
 @lru_cache(maxsize=_MEMO_SIZE)
 def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str], ...]:
     """Text cut at role labels: (role of the label before, text it owns)."""
@@ -774,7 +846,7 @@ def _pieces(text: str, role: str | None = None) -> tuple[tuple[str | None, str],
             and text[: m.start()].rstrip()[-1:] not in ",(-–—|[/"
         ):
             continue  # "bài thơ Hà Nội": a label without colon only opens a line or a part
-        if vocab.fold(text[: m.start()]).rstrip().endswith("nguồn"):
+        if _ends_source_label(text[: m.start()], m.group("label")):
             continue  # "Nguồn tin:" is a source line, not "Tin:"
         pieces.append((role, text[last : m.start()]))
         role, last = _ROLE_BY_KEY.get(key), m.end()
@@ -961,8 +1033,6 @@ def split_signature(paragraphs: list[str], max_lines: int = 3) -> tuple[list[str
 
 
 # -- photo credits in captions ------------------------------------------------------------------
-
-_PHOTO_LABEL = re.compile(r"(?:^|[\s(.\-–—])\(?\s*(?:Ảnh|Nguồn ảnh|Ảnh tư liệu)\b\s*:?\s*", re.I)
 
 
 def photo_credit(caption: str | None) -> str | None:

@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+# NFC and the tone style are folding's (one home for both); re-exported for the callers
+# of this module's normalizations.
+from .folding import nfc as nfc
+from .folding import old_style_tones as old_style_tones
 from .vocabulary import INITIAL_PATTERN, is_vietnamese_syllable
 
 # Zero-width characters and the BOM: invisible, but they split words for every tool.
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-
-# Tone marks as combining characters (NFD): grave, acute, hook above, tilde, dot below.
-_TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
-# New style puts the tone on the second vowel of an open "oa", "oe", "uy" syllable
-# ("hoà", "khoẻ", "thuỷ"); the portal mostly writes the old style ("hòa", "khỏe", "thủy").
-# "qu" is a consonant, so "quý" keeps its mark on "y" in both styles: skip after q.
-# The tone must be the vowel's only mark: in NFD a dot below comes before a hat or breve
-# ("ậ" is a, dot below, hat), and "oậ" is no old-style pair.
-_NEW_STYLE = re.compile(
-    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![^\W\d_]|[\u0300-\u036f])"
-)
-_VALID_PAIRS = {"oa", "oe", "uy"}
-# The same place in NFC: o or u before a, e or y carrying a tone (a composed letter). Text
-# without one has nothing to move, and most text has none: it skips two normalizations.
-_NEW_STYLE_CANDIDATE = re.compile(
-    "[oOuU]["
-    + "".join(unicodedata.normalize("NFC", v + t) for v in "aAeEyY" for t in _TONE_MARKS)
-    + "]"
-)
-
-
-def nfc(text: str) -> str:
-    """``text`` in Unicode NFC (checking is cheaper than normalizing text already in NFC)."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _clean_inside(text: str) -> bool:
@@ -82,28 +61,6 @@ def join_clean(pieces: list[str]) -> str:
         for piece in pieces
     )
     return " ".join(text for text in cleaned if text)
-
-
-def _move_tone(match: re.Match[str]) -> str:
-    first, second, mark = match.group(1), match.group(2), match.group(3)
-    if (first + second).lower() not in _VALID_PAIRS:
-        return match.group(0)
-    return first + mark + second
-
-
-def old_style_tones(text: str) -> str:
-    """Unify tone placement to the old style (``uỷ`` → ``ủy``, ``hoà`` → ``hòa``), NFC out.
-
-    Only open syllables ending in oa/oe/uy change; "quý", "hoàng", "thuyền" keep their form.
-    """
-    text = nfc(text)
-    if not _NEW_STYLE_CANDIDATE.search(text):
-        return text
-    decomposed = unicodedata.normalize("NFD", text)
-    # In NFD a vowel with a hat or horn carries that mark before the tone; the pairs here
-    # are plain letters followed directly by a tone mark, which is what the pattern sees.
-    moved = _NEW_STYLE.sub(_move_tone, decomposed)
-    return unicodedata.normalize("NFC", moved)
 
 
 def clean_metadata(text: str | None) -> str | None:

@@ -5,15 +5,20 @@ The parser's rules are general (a name is capitalized Vietnamese syllables; a un
 with a unit word; an outlet is known or says it is one); this module is the vocabulary they
 consult. Teaching the parser a word means adding it here, never a special case in its code.
 Words are written in the old tone style the metadata fields use (``ủy``, ``hòa``); every
-lookup folds case, spacing and tone style (``fold``).
+lookup folds case, spacing and tone style (``folding.fold``), and the patterns built from
+these words match both tone styles (``spelling_pattern``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+# The key every lookup uses; re-exported (``vocab.fold``) for the rules that consult the sets.
+from .folding import fold as fold
+from .folding import new_style_tones, without_tones
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -45,22 +50,26 @@ NOT_A_NAME_START = _words("Người Nhóm Bạn Các Những Tổ Đội Chi C�
 RANKS = (
     "Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng",
     "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
-    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+    "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy", "Chuẩn úy",
     "Thượng sĩ", "Trung sĩ", "Hạ sĩ", "Binh nhất", "Binh nhì",
 )  # fmt: skip
+# Abbreviations written with a full stop that ends no sentence ("Tp.", "St."), besides the
+# abbreviated titles.
+ABBREVIATIONS = ("Tp", "TP", "St", "Th", "Q", "P")
 # Professional-soldier status written after a rank ("Thượng tá QNCN"): not part of the name.
 SERVICE_STATUS = ("QNCN", "CNQP")
 
 # Academic, professional and honorary titles, as written with or without dots; the value is
-# the form kept in ``academic_title``.
+# the form kept in ``academic_title``. Abbreviations written in a row are one title, joined
+# by dots ("PGS.TS", "GS, TSKH" → "GS.TSKH"): each is listed alone, never as a pair.
 ACADEMIC_TITLES: dict[str, str] = {
-    "GS.TSKH": "GS.TSKH", "GS.TS": "GS.TS", "PGS.TSKH": "PGS.TSKH", "PGS.TS": "PGS.TS",
     "TSKH": "TSKH", "ThS": "ThS", "TS": "TS", "GS": "GS", "PGS": "PGS", "CN": "CN",
     "KS": "KS", "BS": "BS", "BSCKII": "BSCKII", "BSCKI": "BSCKI", "NGƯT": "NGƯT",
     "NGND": "NGND", "NSƯT": "NSƯT", "NSND": "NSND", "Viện sĩ": "Viện sĩ",
     "Tiến sĩ": "Tiến sĩ", "Thạc sĩ": "Thạc sĩ", "Giáo sư": "Giáo sư",
     "Phó giáo sư": "Phó giáo sư", "Nhà giáo": "Nhà giáo", "Nhà báo": "Nhà báo",
-    "Nhà văn": "Nhà văn", "Nhà thơ": "Nhà thơ", "Bác sĩ": "Bác sĩ", "Kỹ sư": "Kỹ sư",
+    "Nhà văn": "Nhà văn", "Nhà thơ": "Nhà thơ", "Họa sĩ": "Họa sĩ", "Bác sĩ": "Bác sĩ",
+    "Kỹ sư": "Kỹ sư",
     "Luật sư": "Luật sư", "Cử nhân": "Cử nhân", "Dược sĩ": "Dược sĩ",
     "Nghệ sĩ nhân dân": "NSND", "Nghệ sĩ ưu tú": "NSƯT",
     "Nhà giáo nhân dân": "NGND", "Nhà giáo ưu tú": "NGƯT",
@@ -121,6 +130,8 @@ ROLE_LABELS: dict[str, str | None] = {
     "Biên dịch": "Biên dịch",
     "Dịch": "Dịch",
 }
+# The role of a photo's author: a label whose role names it credits a photo in a caption.
+PHOTO_ROLE = "Ảnh"
 LABELS_WITHOUT_COLON = frozenset(
     {
         "Thơ",
@@ -159,8 +170,10 @@ STAFF_CREDITS = (
     "Nhóm phóng viên", "Nhóm PV", "Ban Biên tập", "Ban biên tập", "Tòa soạn", "Thư ký tòa soạn",
     "Biên tập viên", "CTV", "Cộng tác viên", "Nhóm CTV", "Ban Thời sự", "Nhóm thực hiện",
 )  # fmt: skip
-# "Nhóm PV Thời sự", "PV Baomoi": a staff credit followed by a desk or an outlet.
-STAFF_GROUP_HEADS = ("Nhóm PV", "Nhóm phóng viên", "Nhóm CTV", "PV", "P.V", "Phóng viên")
+# "PV Thu Hà", "PV Baomoi": one reporter, then the reporter's name or outlet.
+REPORTER_HEADS = ("PV", "P.V", "Phóng viên")
+# "Nhóm PV Thời sự": a staff credit followed by a desk (a reporter head too).
+STAFF_GROUP_HEADS = ("Nhóm PV", "Nhóm phóng viên", "Nhóm CTV")
 # The collaborator marker written before a name: "CTV TRẦN HẢI".
 COLLABORATOR_MARKERS = ("CTV", "Cộng tác viên")
 # Credits that name no one ("Ảnh: Internet"): neither a person nor a source.
@@ -368,34 +381,6 @@ NAME_LIKE_HEADS = _words("Trường Đoàn Khoa Hội Nguyên Phó Chánh Ban Kh
 
 # -- lookups ------------------------------------------------------------------------------------
 
-_TONE_NEW_TO_OLD = (
-    ("uỷ", "ủy"),
-    ("oà", "òa"),
-    ("oá", "óa"),
-    ("oả", "ỏa"),
-    ("oã", "õa"),
-    ("oạ", "ọa"),
-    ("oè", "òe"),
-    ("oé", "óe"),
-    ("oẻ", "ỏe"),
-    ("oẽ", "õe"),
-    ("oẹ", "ọe"),
-    ("uý", "úy"),
-    ("uỳ", "ùy"),
-    ("uỵ", "ụy"),
-    ("uỹ", "ũy"),
-)
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case-, spacing- and tone-style-insensitive key of a word or phrase."""
-    text = unicodedata.normalize("NFC", " ".join(text.split())).casefold()
-    for new, old in _TONE_NEW_TO_OLD:
-        if new in text:
-            text = text.replace(new, old)
-    return text
-
 
 class PhraseSet:
     """Phrases looked up by the start of a text, whole words only, longest first."""
@@ -430,27 +415,71 @@ class PhraseSet:
         return None
 
 
-SURNAME_SET = PhraseSet(SURNAMES)
-NOT_A_NAME_SET = PhraseSet(NOT_A_NAME_START)
-RANK_SET = PhraseSet(RANKS)
-STAFF_SET = PhraseSet(STAFF_CREDITS)
-STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS)
-NO_ONE_SET = PhraseSet(NO_ONE)
-OUTLET_HEAD_SET = PhraseSet(OUTLET_HEADS)
-STATION_HEAD_SET = PhraseSet(STATION_HEADS)
-ORGANIZATION_HEAD_SET = PhraseSet(ORGANIZATION_HEADS)
-POSITION_HEAD_SET = PhraseSet(POSITION_HEADS)
-UNIT_HEAD_SET = PhraseSet(UNIT_HEADS)
-NAME_LIKE_HEAD_SET = PhraseSet(NAME_LIKE_HEADS)
-HEAD_SET = PhraseSet(POSITION_HEADS + UNIT_HEADS + ORGANIZATION_HEADS + OUTLET_HEADS)
-
+# The sets below are built from the lists above by ``rebuild``: at import, and again when a
+# list is changed at run time (``signature.rebuild`` calls it, then rebuilds its patterns).
+SURNAME_SET: PhraseSet
+NOT_A_NAME_SET: PhraseSet
+RANK_SET: PhraseSet
+STAFF_SET: PhraseSet
+STAFF_GROUP_SET: PhraseSet
+REPORTER_HEAD_SET: PhraseSet
+NO_ONE_SET: PhraseSet
+OUTLET_HEAD_SET: PhraseSet
+STATION_HEAD_SET: PhraseSet
+ORGANIZATION_HEAD_SET: PhraseSet
+POSITION_HEAD_SET: PhraseSet
+UNIT_HEAD_SET: PhraseSet
+NAME_LIKE_HEAD_SET: PhraseSet
+HEAD_SET: PhraseSet
 _OUTLET_BY_KEY: dict[str, str] = {}
 _OUTLET_BY_DOMAIN: dict[str, str] = {}
-for _outlet in OUTLETS:
-    for _alias in (_outlet.name, *_outlet.aliases):
-        _OUTLET_BY_KEY.setdefault(fold(_alias), _outlet.name)
-    for _domain in _outlet.domains:
-        _OUTLET_BY_DOMAIN[_domain] = _outlet.name
+
+
+def rebuild() -> None:
+    """Build every lookup set and map from the vocabulary's lists."""
+    global SURNAME_SET, NOT_A_NAME_SET, RANK_SET, STAFF_SET, STAFF_GROUP_SET, NO_ONE_SET
+    global REPORTER_HEAD_SET
+    global OUTLET_HEAD_SET, STATION_HEAD_SET, ORGANIZATION_HEAD_SET, POSITION_HEAD_SET
+    global UNIT_HEAD_SET, NAME_LIKE_HEAD_SET, HEAD_SET
+    SURNAME_SET = PhraseSet(SURNAMES)
+    NOT_A_NAME_SET = PhraseSet(NOT_A_NAME_START)
+    RANK_SET = PhraseSet(RANKS)
+    STAFF_SET = PhraseSet(STAFF_CREDITS)
+    STAFF_GROUP_SET = PhraseSet(STAFF_GROUP_HEADS + REPORTER_HEADS)
+    REPORTER_HEAD_SET = PhraseSet(REPORTER_HEADS)
+    NO_ONE_SET = PhraseSet(NO_ONE)
+    OUTLET_HEAD_SET = PhraseSet(OUTLET_HEADS)
+    STATION_HEAD_SET = PhraseSet(STATION_HEADS)
+    ORGANIZATION_HEAD_SET = PhraseSet(ORGANIZATION_HEADS)
+    POSITION_HEAD_SET = PhraseSet(POSITION_HEADS)
+    UNIT_HEAD_SET = PhraseSet(UNIT_HEADS)
+    NAME_LIKE_HEAD_SET = PhraseSet(NAME_LIKE_HEADS)
+    HEAD_SET = PhraseSet(POSITION_HEADS + UNIT_HEADS + ORGANIZATION_HEADS + OUTLET_HEADS)
+    _OUTLET_BY_KEY.clear()
+    _OUTLET_BY_DOMAIN.clear()
+    for outlet in OUTLETS:
+        for alias in (outlet.name, *outlet.aliases):
+            _OUTLET_BY_KEY.setdefault(fold(alias), outlet.name)
+        for domain in outlet.domains:
+            _OUTLET_BY_DOMAIN[domain] = outlet.name
+
+
+rebuild()
+
+
+def spelling_pattern(phrase: str) -> str:
+    """A regular expression for ``phrase`` as the press writes it: any spacing between its
+    words, either tone style (``Thiếu úy``, ``Thiếu uý``); case is the caller's (``re.I``)."""
+    words = []
+    for word in fold(phrase).split():
+        spellings = dict.fromkeys((word, new_style_tones(word)))
+        words.append("|".join(re.escape(s) for s in spellings))
+    return r"\s+".join(f"(?:{w})" for w in words)
+
+
+def longest_first(phrases: Iterable[str]) -> list[str]:
+    """Phrases in the order an alternation must try them: a longer one before its prefix."""
+    return sorted(phrases, key=len, reverse=True)
 
 
 def known_outlet(text: str) -> str | None:
@@ -484,12 +513,10 @@ _NUCLEI = (
 )
 _CODAS = "ng|nh|ch|c|m|n|p|t"
 _SYLLABLE = re.compile(rf"^(?:{_ONSETS})?(?:{_NUCLEI})(?:{_CODAS})?$")
-_TONES = "\u0300\u0301\u0309\u0303\u0323"
 
 
 @lru_cache(maxsize=65536)
 def is_vietnamese_syllable(word: str) -> bool:
     """``word`` is one Vietnamese syllable (what every part of a Vietnamese name is)."""
-    decomposed = unicodedata.normalize("NFD", word.casefold())
-    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    base = without_tones(fold(word))
     return bool(base) and bool(_SYLLABLE.match(base))

@@ -26,6 +26,7 @@ from parsel import Selector
 
 from ..items import ArticleItem
 from ..normalize.dates import PublishedDate, decide_published, parse_date
+from ..normalize.folding import fold
 from ..normalize.signature import split_signature
 from ..normalize.text import clean_whitespace, split_dateline
 from ..parser_version import parser_version
@@ -370,7 +371,7 @@ class ArticlePage:
 
     def category(self) -> list[str]:
         names = [text_of([a]) for a in select(self.document, self.BREADCRUMB)]
-        names = [n for n in names if n and n.lower() != "trang chủ"]
+        names = [n for n in names if n and fold(n) != "trang chủ"]
         if names:
             self.rules["category"] = "breadcrumb"
         return names

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..normalize.disclaimers import is_disclaimer
-from ..normalize.vocabulary import fold
+from ..normalize.folding import fold
 
 __all__ = ["furniture_kind", "is_disclaimer"]
 
