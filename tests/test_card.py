@@ -107,3 +107,15 @@ def test_the_golden_card_keeps_page_text_escaped() -> None:
     assert r"| `v0001` | 2025-04-01 | 2 | 0 | – | r1 (portal \| x, crawl) |" in golden
     assert "| v0003 \\| bad | 2025-04-02 | – | – | rollback to `v0001` | – |" in golden
     assert "````json" in golden
+
+
+def test_the_template_is_package_data_read_through_importlib_resources() -> None:
+    """The card reads its prose as package data (what a wheel or an egg carries), not from a
+    path beside the source: every field of the template is one the code fills."""
+    from importlib import resources
+
+    template = resources.files("qptd_spider.dataset").joinpath("templates", "card.md")
+    text = template.read_text("utf-8")
+    assert text.startswith("# Dataset Card for ${pretty_name}\n")
+    fields = card_module.card_template().get_identifiers()
+    assert len(fields) == 26 and card_module.card_template().is_valid()
