@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench report-screenshot
+.PHONY: venv demo test test-fast lint format typecheck fixtures docs clean system-deps bench report-screenshot
 
 # The product (qptd, with the distributed extra for its tests) and the test harness
 # (harness/: replica, evaluation, demo), both editable.
@@ -22,6 +22,12 @@ demo: $(STAMP)
 test: $(STAMP) system-deps lint typecheck
 	$(BIN)/qptd schema-docs --check
 	$(BIN)/python -m pytest
+
+# The edit loop: every test but those marked `integration` (a crawl, in process or in a
+# subprocess, a browser, a writer killed or starved mid-write): under a minute. `make test`
+# runs them all.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration" -q
 
 # Tests need a real redis-server (distributed crawls) and Chromium (the report as a browser
 # draws it); install them where we may (root + apt), else those tests say what is missing.

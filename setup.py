@@ -19,6 +19,7 @@ for schema in (HERE / "schemas").glob("*.json"):
 # Name, version and the `scrapy` entry point come from pyproject.toml's [project] table.
 setup(
     packages=find_packages(include=["qptd_spider", "qptd_spider.*"]),
-    package_data={"qptd_spider": ["_schemas/*.json"]},
+    # The dataset card's prose (a Markdown template) is package data too.
+    package_data={"qptd_spider": ["_schemas/*.json", "dataset/templates/*.md"]},
     zip_safe=False,
 )

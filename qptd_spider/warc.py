@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import BaseWARCWriter
+from warcio.warcwriter import BaseWARCWriter, WARCWriter
 
 from .fileio import OutputWriteError
 
@@ -79,14 +79,16 @@ class _Gzipping:
 
 
 class _RecordWriter(BaseWARCWriter):  # type: ignore[misc]
-    """warcio's writer, writing into one open file, with our gzip level."""
+    """warcio's record builder, writing into one open file with our gzip level."""
 
     def __init__(self, out: IO[bytes]):
         super().__init__(gzip=False, warc_version="WARC/1.1")
         self.out = out
 
     def write_record(self, record: ArcWarcRecord, params: Any = None) -> None:
-        self._write_warc_record(_Gzipping(self.out), record)
+        # warcio's public writer, uncompressed, into a gzip stream of our level (its own is
+        # level 9): it flushes after the record, which ends the gzip member.
+        WARCWriter(_Gzipping(self.out), gzip=False, warc_version="WARC/1.1").write_record(record)
 
 
 def _http_headers(status: int, headers: list[tuple[str, str]], protocol: str) -> StatusAndHeaders:

@@ -120,6 +120,7 @@ def test_replica_truth_writes_json_lines(tmp_path: Path) -> None:
     assert json.loads(lines[0])["url"].startswith("https://quocphongthudo.vn/")
 
 
+@pytest.mark.integration
 def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--articles", "40", "--exports", str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -350,6 +350,7 @@ merge_files(sys.argv[1], [sys.argv[2]])
 """
 
 
+@pytest.mark.integration
 def test_a_writer_killed_mid_merge_leaves_the_previous_dataset_whole(tmp_path: Path) -> None:
     layout = layout_at(tmp_path)
     base = items()
@@ -516,6 +517,7 @@ def _without_room(limit: int) -> Any:
     return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", ["merge", "export", "report"])
 def test_a_full_disk_during_merge_export_or_report_is_a_clear_error(
     tmp_path: Path, command: str

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import StartReplica, isolated_crawl_settings
 
 README = Path(__file__).parent.parent / "README.md"
@@ -26,6 +28,7 @@ def _block_after(heading: str) -> list[str]:
     return [line for line in lines if line]
 
 
+@pytest.mark.integration
 def test_one_scheduled_run_works_as_written(start_replica: StartReplica, tmp_path: Path) -> None:
     server = start_replica(60)
     commands = _block_after("### One scheduled run")

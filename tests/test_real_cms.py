@@ -188,6 +188,7 @@ def test_no_text_of_a_real_body_is_lost(label_id: str) -> None:
     assert reading_characters(page) == body_characters(REAL_CMS / label["file"])
 
 
+@pytest.mark.integration
 @needs_real_pages
 def test_a_crawl_of_the_real_site_finds_every_labelled_article_once(tmp_path: Path) -> None:
     """`scrapy crawl qptd` pointed at the real pages served at their original paths: menus,

@@ -268,6 +268,7 @@ def test_the_report_has_labelled_charts_per_year_and_who_writes(exported: Path) 
     assert "<script" not in html and "http" not in html.split("<body>", 1)[1]  # self-contained
 
 
+@pytest.mark.integration
 def test_the_report_renders_in_a_real_browser(exported: Path, tmp_path: Path) -> None:
     """Headless Chromium (Debian's package) draws the page; the screenshot in docs/ is the
     one of the demo dataset (`make report-screenshot`, after `make demo`)."""

@@ -54,6 +54,7 @@ def test_the_wheel_holds_the_product_only(installed: tuple[Path, Path]) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "qptd_spider/_schemas/article.schema.json" in names
     assert "qptd_spider/spiders/qptd.py" in names
+    assert "qptd_spider/dataset/templates/card.md" in names
     assert not [n for n in names if n.startswith(("qptd_harness", "tests/", "benchmarks/"))]
 
 

@@ -64,7 +64,13 @@ class HostileServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # shutdown() waits for the serve loop to look, once per poll interval: the default
+        # 0.5 s was half a second at the end of every test that started a server.
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
         thread.start()
         return thread
 

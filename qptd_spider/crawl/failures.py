@@ -31,7 +31,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed
+from twisted.web.client import ResponseFailed
 
 from ..clock import utc_now_iso
 from ..fileio import JsonLinesError, JsonLinesWriter, read_json_lines
