@@ -350,10 +350,9 @@ def cmd_renormalize(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Rebuild the Hugging Face folder from the current dataset version."""
-    from .dataset.card import DEFAULT_NOTE
     from .dataset.hf import export_hf
 
-    done = export_hf(_layout(args), note=args.note or DEFAULT_NOTE, check=args.check)
+    done = export_hf(_layout(args), note=args.note or None, check=args.check)
     checked = ", loads with datasets" if args.check else ""
     print(
         f"{done.folder}: {done.articles} articles, {done.bytes:,} bytes "
@@ -390,9 +389,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Push the Hugging Face folder to the Hub in one commit."""
-    from .dataset.publish import publish
+    from .dataset.card import is_portal_target
+    from .dataset.publish import PublishError, publish
+    from .dataset.versions import dataset_target
 
-    url = publish(_layout(args).hf, args.repo_id, private=args.private)
+    layout = _layout(args)
+    target = dataset_target(layout)
+    if not is_portal_target(target) and not args.not_the_portal:
+        raise PublishError(
+            f"the dataset in {layout.root} was crawled from {target!r}, not the live portal: "
+            "its card says so; pass --not-the-portal to publish it all the same"
+        )
+    url = publish(layout.hf, args.repo_id, private=args.private)
     print(f"published: {url}")
     return 0
 
@@ -558,6 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", parents=[exports], help="push hf/ to the Hugging Face Hub")
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
     p.add_argument("--private", action="store_true")
+    p.add_argument(
+        "--not-the-portal",
+        action="store_true",
+        help="publish a dataset of another target than the live portal (a replica...)",
+    )
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("retry-failed", help="crawl again the pages listed in failures files")

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from qptd_spider.cli import main
-from qptd_spider.dataset import merge_files
+from qptd_spider.dataset import merge_files, merge_pending
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.publish import PublishError, hub_token, publish
 from qptd_spider.layout import ExportsLayout
+from tests.conftest import StartReplica
+from tests.test_crawl import crawl
 from tests.test_dataset import items, write_run
 
 SECRET = "hf_secretTOKEN123"
@@ -115,3 +117,28 @@ def test_an_unbuilt_folder_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HF_TOKEN", SECRET)
     with pytest.raises(PublishError, match="qptd export"):
         publish(tmp_path, "org/qptd", api=FakeHub())
+
+
+@pytest.mark.integration
+def test_a_replica_dataset_says_it_is_synthetic_and_is_not_published_by_default(
+    start_replica: StartReplica,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 24: a replica crawl's card said "Crawled from the news portal of Quốc phòng Thủ
+    đô", and `qptd publish` took it to the Hub."""
+    exports = tmp_path / "exports"
+    crawl(start_replica(8), tmp_path, exports=exports)
+    assert merge_pending(exports) is not None
+    card = export_hf(ExportsLayout(exports)).folder / "README.md"
+    text = card.read_text(encoding="utf-8")
+    assert "pretty_name: Quốc phòng Thủ đô news articles (synthetic replica, not the" in text
+    title = next(line for line in text.splitlines() if line.startswith("# "))
+    assert title.endswith("(synthetic replica, not the newspaper's data)")
+    assert "**Not the newspaper's articles: synthetic data.**" in text
+    assert "Crawled from the news portal of Quốc phòng Thủ đô" not in text
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    assert main(["publish", "--repo-id", "org/qptd", "--exports", str(exports)]) == 2
+    err = capsys.readouterr().err
+    assert "crawled from 'replica', not the live portal" in err and "--not-the-portal" in err

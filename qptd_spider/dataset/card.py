@@ -40,6 +40,41 @@ DEFAULT_NOTE = (
     "Crawled from the news portal of Quốc phòng Thủ đô (quocphongthudo.vn / qptd.com.vn), "
     "the newspaper of the Hanoi Capital Command."
 )
+# A dataset of any other target (a local replica, a mirror, another site of the CMS) must
+# never pass for the newspaper's: its card says so first, in its title and its summary.
+REPLICA_NOTE = (
+    "**Not the newspaper's articles: synthetic data.** These rows were crawled from a local "
+    "replica of the Quốc phòng Thủ đô portal (a test target on 127.0.0.1): the structure is "
+    "the portal's, the texts and names are generated, and the URLs only mimic the portal's. "
+    "Crawl the live portal for real data."
+)
+
+
+def is_portal_target(target: str | None) -> bool:
+    """False for a dataset known to come from another target than the live portal (the
+    ``target`` of its manifest; None for files merged by hand, whose origin is not known)."""
+    return target in (None, "portal")
+
+
+def target_note(target: str | None) -> str:
+    """The card's first words for a dataset crawled from ``target``."""
+    if is_portal_target(target):
+        return DEFAULT_NOTE
+    if target == "replica":
+        return REPLICA_NOTE
+    return (
+        f"**Not the live portal.** These rows were crawled from `{target}`, "
+        "not from quocphongthudo.vn: check where they come from before using them as the "
+        "newspaper's articles."
+    )
+
+
+def pretty_name_of(target: str | None) -> str:
+    """The card's title: the newspaper's name only for the live portal's data."""
+    if is_portal_target(target):
+        return PRETTY_NAME
+    kind = "synthetic replica" if target == "replica" else f"crawled from {target}"
+    return f"{PRETTY_NAME} ({kind}, not the newspaper's data)"
 
 
 @dataclass
@@ -66,14 +101,16 @@ def _size_category(n: int) -> str:
     return "1M<n<10M"
 
 
-def card_data(stats: DatasetStats, configs: Sequence[ConfigInfo]) -> DatasetCardData:
+def card_data(
+    stats: DatasetStats, configs: Sequence[ConfigInfo], pretty_name: str = PRETTY_NAME
+) -> DatasetCardData:
     """The card's YAML header: configs, features and sizes, language, license, tasks."""
     data = DatasetCardData(
         language=["vi"],
         license="other",
         license_name="source-terms",
         license_link="LICENSE.md",
-        pretty_name=PRETTY_NAME,
+        pretty_name=pretty_name,
         size_categories=[_size_category(stats.articles)],
         task_categories=["text-classification", "summarization", "text-generation"],
         language_creators=["found"],
@@ -206,7 +243,7 @@ def card_body(
         return ", ".join(f"`{k}` {n:,}" if code else f"{k} {n:,}" for k, n in counts.items())
 
     fills = {
-        "pretty_name": PRETTY_NAME,
+        "pretty_name": pretty_name_of(manifest.get("target")),
         "note": note,
         "articles": f"{stats.articles:,}",
         "published_span": f"{(stats.first_published or '?')[:10]} to "

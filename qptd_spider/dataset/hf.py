@@ -22,7 +22,14 @@ from huggingface_hub import DatasetCard
 from ..fileio import OutputWriteError, atomic_write_json, atomic_write_text, swap_symlink
 from ..layout import ExportsLayout
 from ..schema import arrow_schema, arrow_schema_of, from_arrow_row
-from .card import DEFAULT_NOTE, ConfigInfo, card_body, card_data
+from .card import (
+    ConfigInfo,
+    card_body,
+    card_data,
+    is_portal_target,
+    pretty_name_of,
+    target_note,
+)
 from .configs import text_schema, write_images_config, write_people_config, write_text_config
 from .croissant import CROISSANT_FILE, croissant
 from .stats import version_stats
@@ -116,7 +123,7 @@ def _configs(version: Path, staging: Path) -> list[ConfigInfo]:
     ]
 
 
-def export_hf(layout: ExportsLayout, note: str = DEFAULT_NOTE, check: bool = False) -> HfExport:
+def export_hf(layout: ExportsLayout, note: str | None = None, check: bool = False) -> HfExport:
     """(Re)build ``hf`` from the current dataset version; ``check`` loads the result with
     ``datasets.load_dataset`` and compares it with the version before swapping it in."""
     if not layout.root.is_dir() or current_version(layout) is None:
@@ -133,7 +140,12 @@ def export_hf(layout: ExportsLayout, note: str = DEFAULT_NOTE, check: bool = Fal
         configs = _configs(version, staging)
         num_bytes = sum(p.stat().st_size for p in (staging / "data").glob("*.parquet"))
         stats = version_stats(version)
-        header = card_data(stats, configs).to_yaml()
+        target = manifest.get("target")
+        # Said first, whatever note the caller adds: where the rows come from.
+        note = note if note is not None else target_note(target)
+        if not is_portal_target(target) and note != target_note(target):
+            note = target_note(target) + "\n\n" + note
+        header = card_data(stats, configs, pretty_name_of(target)).to_yaml()
         history = list_versions(layout)[-5:]
         body = card_body(stats, manifest, note, configs, _example(version), history)
         card = DatasetCard(f"---\n{header}\n---\n\n{body}")
