@@ -64,6 +64,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 QPTD_MAX_LIST_PAGES = 5000  # list pages per category
 QPTD_MAX_LINKS_PER_PAGE = 200  # links of one kind taken from one page
 QPTD_MAX_REQUESTS = 2_000_000  # requests per crawl (0: no limit)
+# Related links: followed at most this many links away from a list page, and to at most
+# this many new articles per crawl that no list page shows (0: no limit). A site that makes
+# up related articles without end is then bounded; what was not followed is counted.
+QPTD_MAX_RELATED_DEPTH = 3
+QPTD_MAX_RELATED_NEW = 10_000
 MEMUSAGE_ENABLED = True
 MEMUSAGE_WARNING_MB = 1024
 MEMUSAGE_LIMIT_MB = 2048

@@ -86,3 +86,63 @@ def test_a_gzip_bomb_is_recorded_too_large(hostile: HostileServer, tmp_path: Pat
     report: dict[str, Any] = latest_run_file(tmp_path / "crawl")
     assert report["failures_by_kind"] == {"too_large": 1}
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _crawl_site(
+    server: HostileServer, tmp_path: Path, **settings: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    command = crawl_command(
+        None,
+        {"base_url": server.base_url},
+        {
+            **isolated_crawl_settings(tmp_path),
+            "QPTD_MAX_LIST_PAGES": "1",  # the ten articles of page 1: the lists' share
+            "QPTD_MAX_REQUESTS": "3000",  # a backstop: unbounded, this site never ends
+            **settings,
+        },
+    )
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    report: dict[str, Any] = latest_run_file(tmp_path / "crawl")
+    return done, report
+
+
+@pytest.fixture
+def growing() -> Iterator[HostileServer]:
+    """Every article links three articles never seen before: a site without end."""
+    server = HostileServer(related=3)
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.integration
+def test_related_links_are_followed_to_a_bounded_depth_from_the_lists(
+    growing: HostileServer, tmp_path: Path
+) -> None:
+    done, report = _crawl_site(
+        growing, tmp_path, QPTD_MAX_RELATED_DEPTH="2", QPTD_MAX_RELATED_NEW="1000"
+    )
+    # 10 listed, 30 one link away, 90 two links away; the 270 three links away are not
+    # fetched, and say so: the limit fails the health check.
+    assert report["articles"]["exported"] == 10 + 30 + 90
+    assert report["articles"]["beyond_lists"] == 30 + 90
+    assert report["limits"] == {"list_pages": 1, "related_depth": 270}
+    assert report["finish_reason"] == "finished"
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "QPTD_MAX_RELATED_DEPTH" in done.stderr
+
+
+@pytest.mark.integration
+def test_related_links_add_a_bounded_number_of_articles_beyond_the_lists(
+    growing: HostileServer, tmp_path: Path
+) -> None:
+    done, report = _crawl_site(
+        growing, tmp_path, QPTD_MAX_RELATED_DEPTH="1000", QPTD_MAX_RELATED_NEW="50"
+    )
+    # 10 listed + 50 beyond them; the 60 fetched pages link 180 new articles, 50 taken.
+    assert report["articles"]["exported"] == 10 + 50
+    assert report["articles"]["beyond_lists"] == 50
+    assert report["limits"] == {"list_pages": 1, "related_new": 180 - 50}
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "QPTD_MAX_RELATED_NEW" in done.stderr

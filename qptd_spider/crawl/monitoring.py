@@ -214,6 +214,8 @@ def build_report(
             "soft_404": _int(stats, "qptd/articles/soft_404"),
             "not_article": _int(stats, "qptd/articles/not_article"),
             "not_news": _int(stats, "qptd/articles/not_news"),
+            # Reached only through related links (QPTD_MAX_RELATED_NEW bounds them).
+            "beyond_lists": _int(stats, "qptd/articles/beyond_lists"),
         },
         "failures_by_kind": {
             k.removeprefix("qptd/failures/"): v

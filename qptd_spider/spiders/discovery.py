@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from ..urls import category_path_of
 from .responses import digest
+
+logger = logging.getLogger(__name__)
 
 
 class Discovered:
@@ -103,3 +108,74 @@ class Discovered:
             category_path_of(url) == category_path or category_path_of(url).startswith(prefix)
             for url in self._carried_unseen
         )
+
+
+class RelatedBounds:
+    """How far related links may lead from what the lists show.
+
+    An article a list page shows is at depth 0, one its related panel links at depth 1, and
+    so on. A related link is not followed past ``max_depth``, nor once ``max_new`` articles
+    no list has shown were scheduled in this crawl: a site that makes up related articles
+    without end must not grow a crawl without end.
+
+    A link not followed is not seen: if a list page shows the article later, it is fetched
+    as listed. Hence what is counted (``qptd/limits/related_depth`` and ``related_new``) is
+    the articles not fetched *so far* for that reason: a list showing one takes it off.
+    """
+
+    MAX_KEPT = 200_000
+
+    def __init__(
+        self, max_depth: int, max_new: int, count: Callable[[str, int], None] = lambda k, n: None
+    ):
+        self.max_depth = max_depth  # 0: no bound
+        self.max_new = max_new  # 0: no bound
+        self.count = count
+        self._dropped: dict[bytes, str] = {}  # not followed → which bound
+        self._beyond_lists: set[bytes] = set()  # scheduled from a related link, not listed
+        self._warned: set[str] = set()
+
+    @property
+    def beyond_lists(self) -> int:
+        return len(self._beyond_lists)
+
+    def refuse(self, key: str, depth: int) -> str | None:
+        """The bound (its setting's name) a related link at ``depth`` passes, else None."""
+        if self.max_depth and depth > self.max_depth:
+            return self._drop(key, "related_depth", "QPTD_MAX_RELATED_DEPTH", self.max_depth)
+        if self.max_new and len(self._beyond_lists) >= self.max_new:
+            return self._drop(key, "related_new", "QPTD_MAX_RELATED_NEW", self.max_new)
+        return None
+
+    def scheduled(self, key: str) -> None:
+        """A related link's article was scheduled: one more beyond the lists."""
+        self._beyond_lists.add(digest(key))
+        self.count("qptd/articles/beyond_lists", 1)
+
+    def listed(self, key: str) -> None:
+        """A list page shows the article: it is not beyond the lists, nor left unfetched."""
+        d = digest(key)
+        bound = self._dropped.pop(d, None)
+        if bound is not None:
+            self.count(f"qptd/limits/{bound}", -1)
+        if d in self._beyond_lists:
+            self._beyond_lists.discard(d)
+            self.count("qptd/articles/beyond_lists", -1)
+
+    def _drop(self, key: str, bound: str, setting: str, value: int) -> str:
+        d = digest(key)
+        if d not in self._dropped:
+            self.count(f"qptd/limits/{bound}", 1)
+            # Kept to take it off the count if a list shows it later; past this many (a
+            # hostile site), not kept: the count can then only be too high, never too low.
+            if len(self._dropped) < self.MAX_KEPT:
+                self._dropped[d] = bound
+        if bound not in self._warned:
+            self._warned.add(bound)
+            logger.warning(
+                "related links go further than %s=%d allows: not followed (counted in the "
+                "report's limits)",
+                setting,
+                value,
+            )
+        return setting

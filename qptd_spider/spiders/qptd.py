@@ -39,11 +39,12 @@ from ..urls import (
     is_soft_404_url,
 )
 from .arguments import SpiderArguments, parse_arguments
-from .discovery import Discovered
+from .discovery import Discovered, RelatedBounds
 from .paging import CategoryPaging, stop_reason
 from .requests import (
     ARTICLE_PRIORITY,
     CARRIED_PRIORITY,
+    DEPTH_META,
     LISTING_PRIORITY,
     article_request,
     listing_request,
@@ -81,6 +82,7 @@ class QptdSpider(scrapy.Spider):
         self.dedup = True
         self.failure_retry_runs = 3
         self.discovered = Discovered()
+        self.related = RelatedBounds(0, 0, self._add)
         self._paging: dict[str, CategoryPaging] = {}
 
     @classmethod
@@ -95,6 +97,11 @@ class QptdSpider(scrapy.Spider):
         spider.scope.max_list_pages = settings.getint("QPTD_MAX_LIST_PAGES", 5000)
         spider.scope.max_links = settings.getint("QPTD_MAX_LINKS_PER_PAGE", 200)
         spider.failure_retry_runs = settings.getint("QPTD_FAILURE_RETRY_RUNS", 3)
+        spider.related = RelatedBounds(
+            settings.getint("QPTD_MAX_RELATED_DEPTH", 3),
+            settings.getint("QPTD_MAX_RELATED_NEW", 10_000),
+            spider._add,
+        )
         spider.distributed = bool(settings.get("QPTD_REDIS_URL"))
         # Alone, the spider de-duplicates itself (it knows canonical URLs); distributed, the
         # shared duplicate filter does it across workers.
@@ -382,8 +389,9 @@ class QptdSpider(scrapy.Spider):
             response.meta.get(REF_META),
         )
         yield item
+        depth = int(response.meta.get(DEPTH_META, 0)) + 1
         for url in self.scope.capped(page.related_urls(), "related links"):
-            yield from self._article_request(url, None)
+            yield from self._article_request(url, None, related_depth=depth)
         for url in self.scope.capped(page.category_urls(), "category links"):
             yield from self._category_request(url)
 
@@ -395,13 +403,16 @@ class QptdSpider(scrapy.Spider):
         entry: ListingEntry | None,
         priority: int = ARTICLE_PRIORITY,
         hint: ListingHint | None = None,
+        related_depth: int | None = None,
     ) -> Iterator[scrapy.Request]:
+        """``related_depth``: found through related links, this many from a list page."""
         target = self.urls.to_fetch(url)
         if target is None or not is_article_url(target) or not self.scope.wanted(target):
             return
         key = self.urls.canonical(target)
         if entry is not None:
             self.discovered.mark_listed(key)
+            self.related.listed(key)
             hint = ListingHint(entry.published_at_raw, entry.article_id)
             if self.failures.relisted(key):
                 self.discovered.unsee(key)  # a "dead link" that is listed after all
@@ -417,6 +428,16 @@ class QptdSpider(scrapy.Spider):
             # In the dataset and past re-checking, or safe in a journal waiting for merge.
             self._inc(SKIPPED[decision.reason])
             return
+        beyond_lists = (
+            related_depth is not None
+            and decision.reason == "new"
+            and not self.discovered.is_listed(key)
+        )
+        if beyond_lists and self.related.refuse(key, related_depth or 0):
+            self.discovered.unsee(key)  # a list page showing it later still gets it
+            return
+        if beyond_lists:
+            self.related.scheduled(key)
         self._inc("qptd/articles/scheduled")
         if decision.reason == "recheck":
             self._inc("qptd/incremental/rechecked")
@@ -426,7 +447,14 @@ class QptdSpider(scrapy.Spider):
             # Found through a link, not a list page: remembered until fetched.
             self.incremental.remember_pending(key, self.run.run_id, hint.as_record())
         yield article_request(
-            target, hint, decision, self.parse_article, self.request_failed, priority, self.dedup
+            target,
+            hint,
+            decision,
+            self.parse_article,
+            self.request_failed,
+            priority,
+            self.dedup,
+            depth=related_depth or 0,
         )
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
@@ -488,5 +516,8 @@ class QptdSpider(scrapy.Spider):
             self._inc("qptd/dates/displayed_machine_apart")
 
     def _inc(self, key: str) -> None:
+        self._add(key, 1)
+
+    def _add(self, key: str, count: int) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            self.crawler.stats.inc_value(key, count)
