@@ -55,6 +55,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 QPTD_RETRY_BACKOFF_BASE = 1.0
 QPTD_RETRY_BACKOFF_MAX = 60.0
 QPTD_URL_TIME_BUDGET = 300.0
+# A robots.txt Crawl-delay above this (seconds) is capped to it, with a warning (0: no cap).
+QPTD_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 60
 # Article pages are small; anything this large is not an article page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

@@ -62,12 +62,18 @@ def test_related_bounds_count_what_no_list_page_gave_back() -> None:
     assert bounds.refuse(third, depth=1) == "QPTD_MAX_RELATED_NEW"  # one beyond the lists
     assert +counts == {
         "qptd/articles/beyond_lists": 1,
-        "qptd/limits/related_depth": 1,
+        "qptd/related/too_deep": 1,
         "qptd/limits/related_new": 1,
     }
-    # A list page shows them after all: fetched as listed, no longer counted.
+    # A list page shows them after all, or a request queued earlier fetches one: no longer
+    # counted.
+    bounds.fetched(OTHER)
+    assert counts["qptd/related/too_deep"] == 0
     for key in (ARTICLE, OTHER, third):
         bounds.listed(key)
     assert {k: v for k, v in counts.items() if v} == {}  # none below zero either
     assert bounds.beyond_lists == 0
     assert bounds.refuse(third, depth=1) is None  # room again beyond the lists
+    bounds.scheduled(third)
+    bounds.failed(third)  # a dead link: it takes no room
+    assert bounds.beyond_lists == 0

@@ -99,6 +99,8 @@ def test_failure_kinds() -> None:
     assert failure_kind(_failure(CancelledError())) == "too_large"
     assert failure_kind(_failure(IgnoreRequest("offsite: http://127.0.0.2/a"))) == "offsite"
     assert failure_kind(_failure(IgnoreRequest("max redirections reached"))) == "redirect_loop"
+    stopped = IgnoreRequest("the crawl is stopping: not fetched http://x.vn/a.html")
+    assert failure_kind(_failure(stopped)) == "stopped"
     # A body cut short of its Content-Length is not a dropped connection: the page exists.
     assert failure_kind(_failure(ResponseFailed([_failure(_DataLoss())]))) == "data_loss"
     assert failure_kind(_failure(ResponseFailed([_failure(ConnectionLost())]))) == (

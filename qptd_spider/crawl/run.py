@@ -58,6 +58,7 @@ OUTPUT_SETTINGS = (
     "QPTD_MAX_RELATED_DEPTH",
     "QPTD_MAX_RELATED_NEW",
     "QPTD_URL_TIME_BUDGET",
+    "QPTD_MAX_CRAWL_DELAY",
     "DOWNLOAD_MAXSIZE",
     "RETRY_TIMES",
     "ROBOTSTXT_OBEY",
@@ -455,6 +456,8 @@ class RunExtension:
             "robots_txt_sha256": stats.get("qptd/robots/sha256"),
             "robots_txt": stats.get("qptd/robots/text"),
             "crawl_delay": stats.get("qptd/robots/crawl_delay"),
+            # What robots.txt asked for; crawl_delay is what was obeyed (QPTD_MAX_CRAWL_DELAY).
+            "crawl_delay_asked": stats.get("qptd/robots/crawl_delay_asked"),
             "download_delay": self.crawler.settings.getfloat("DOWNLOAD_DELAY"),
             "requests_per_second_avg": round(responses / seconds, 3),
             "requests_per_second_peak": max(self._responses_per_second.values(), default=0),

@@ -110,6 +110,14 @@ class Discovered:
         )
 
 
+# Stats of the related-link bounds. Past the depth, links are counted, not a failed limit:
+# on a real site they are mostly dead links or articles a list shows later. Past the number
+# of new articles beyond the lists, the crawl was cut short: a limit (the health check fails).
+TOO_DEEP = "qptd/related/too_deep"
+TOO_MANY = "qptd/limits/related_new"
+BEYOND_LISTS = "qptd/articles/beyond_lists"
+
+
 class RelatedBounds:
     """How far related links may lead from what the lists show.
 
@@ -119,8 +127,10 @@ class RelatedBounds:
     without end must not grow a crawl without end.
 
     A link not followed is not seen: if a list page shows the article later, it is fetched
-    as listed. Hence what is counted (``qptd/limits/related_depth`` and ``related_new``) is
-    the articles not fetched *so far* for that reason: a list showing one takes it off.
+    as listed. Hence what is counted (``TOO_DEEP``, ``TOO_MANY``) is the articles not fetched
+    *so far* for that reason: a list showing one, or its fetch through a request queued
+    earlier, takes it off. Likewise an article beyond the lists that turns out to be a dead
+    link (it failed) no longer takes room among the ``max_new``.
     """
 
     MAX_KEPT = 200_000
@@ -131,7 +141,7 @@ class RelatedBounds:
         self.max_depth = max_depth  # 0: no bound
         self.max_new = max_new  # 0: no bound
         self.count = count
-        self._dropped: dict[bytes, str] = {}  # not followed → which bound
+        self._dropped: dict[bytes, str] = {}  # not followed → the stat that counts it
         self._beyond_lists: set[bytes] = set()  # scheduled from a related link, not listed
         self._warned: set[str] = set()
 
@@ -142,39 +152,47 @@ class RelatedBounds:
     def refuse(self, key: str, depth: int) -> str | None:
         """The bound (its setting's name) a related link at ``depth`` passes, else None."""
         if self.max_depth and depth > self.max_depth:
-            return self._drop(key, "related_depth", "QPTD_MAX_RELATED_DEPTH", self.max_depth)
+            return self._drop(key, TOO_DEEP, "QPTD_MAX_RELATED_DEPTH", self.max_depth)
         if self.max_new and len(self._beyond_lists) >= self.max_new:
-            return self._drop(key, "related_new", "QPTD_MAX_RELATED_NEW", self.max_new)
+            return self._drop(key, TOO_MANY, "QPTD_MAX_RELATED_NEW", self.max_new)
         return None
 
     def scheduled(self, key: str) -> None:
         """A related link's article was scheduled: one more beyond the lists."""
         self._beyond_lists.add(digest(key))
-        self.count("qptd/articles/beyond_lists", 1)
+        self.count(BEYOND_LISTS, 1)
 
     def listed(self, key: str) -> None:
         """A list page shows the article: it is not beyond the lists, nor left unfetched."""
+        self.fetched(key)
+        self.failed(key)
+
+    def fetched(self, key: str) -> None:
+        """The article was fetched after all (a request queued before, as in a resumed
+        job whose lists were read by the first run): nothing was left out."""
+        stat = self._dropped.pop(digest(key), None)
+        if stat is not None:
+            self.count(stat, -1)
+
+    def failed(self, key: str) -> None:
+        """The article could not be had (a dead link): it adds nothing beyond the lists."""
         d = digest(key)
-        bound = self._dropped.pop(d, None)
-        if bound is not None:
-            self.count(f"qptd/limits/{bound}", -1)
         if d in self._beyond_lists:
             self._beyond_lists.discard(d)
-            self.count("qptd/articles/beyond_lists", -1)
+            self.count(BEYOND_LISTS, -1)
 
-    def _drop(self, key: str, bound: str, setting: str, value: int) -> str:
+    def _drop(self, key: str, stat: str, setting: str, value: int) -> str:
         d = digest(key)
         if d not in self._dropped:
-            self.count(f"qptd/limits/{bound}", 1)
+            self.count(stat, 1)
             # Kept to take it off the count if a list shows it later; past this many (a
             # hostile site), not kept: the count can then only be too high, never too low.
             if len(self._dropped) < self.MAX_KEPT:
-                self._dropped[d] = bound
-        if bound not in self._warned:
-            self._warned.add(bound)
+                self._dropped[d] = stat
+        if setting not in self._warned:
+            self._warned.add(setting)
             logger.warning(
-                "related links go further than %s=%d allows: not followed (counted in the "
-                "report's limits)",
+                "related links go further than %s=%d allows: not followed (counted in the report)",
                 setting,
                 value,
             )

@@ -343,6 +343,7 @@ class QptdSpider(scrapy.Spider):
         """
         key = self.urls.canonical(response.url)
         self.incremental.forget_pending(key)
+        self.related.fetched(key)
         if response.status == 304:
             self._inc("qptd/incremental/not_modified")
             self.incremental.record_not_modified(key)
@@ -496,6 +497,8 @@ class QptdSpider(scrapy.Spider):
         retry = self.failures.handle(request, kind, error, self)
         if retry is not None:
             yield retry
+        elif request is not None and request.meta.get("qptd_page") == "article":
+            self.related.failed(self.urls.canonical(asked_url(request)))
 
     def record_unschedulable(self, request: scrapy.Request, error: str) -> None:
         """A request the scheduler could not take (see ``crawl.scheduler``)."""
