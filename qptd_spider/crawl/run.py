@@ -68,7 +68,7 @@ OUTPUT_SETTINGS = (
     "AUTOTHROTTLE_ENABLED",
 )
 # Ways a crawl can end that make its output untrustworthy.
-FAILED_REASONS = frozenset({"output_failed", "disk_full", "feed_write_failed"})
+FAILED_REASONS = frozenset({"output_failed", "disk_full", "feed_write_failed", "redis_lost"})
 STOPPED_REASONS = frozenset({"shutdown", "cancelled"})
 
 
@@ -284,7 +284,9 @@ class RunExtension:
         if self.run.distributed:
             from .distributed import RedisCrawlState
 
-            return RedisCrawlState.from_settings(self.crawler.settings, seed_from=path)  # type: ignore[return-value]
+            return RedisCrawlState.from_settings(  # type: ignore[return-value]
+                self.crawler.settings, seed_from=path, crawler=self.crawler
+            )
         return CrawlState(path)
 
     def _lock(self, path: Path, what: str) -> None:
