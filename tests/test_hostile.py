@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from filelock import FileLock
 
-from qptd_harness.hostile import DEEP_TEXT, HostileServer
+from qptd_harness.hostile import DATED_ARTICLE, DEEP_TEXT, HostileServer
 from qptd_harness.runner import PROJECT_ROOT, crawl_command
 from tests.conftest import isolated_crawl_settings, latest_run_file
 
@@ -260,3 +260,53 @@ def test_a_signal_stops_a_crawl_within_seconds_whatever_it_waits_for(
         failures = (next((tmp_path / "crawl" / "runs").iterdir()) / "failures.jsonl").read_text()
         [failure] = [json.loads(line) for line in failures.splitlines()]
         assert (failure["kind"], failure["attempts"]) == ("http_503", 1)
+
+
+@pytest.mark.integration
+def test_an_article_dated_only_by_lists_gets_the_finest_reading_whichever_list_comes_first(
+    tmp_path: Path,
+) -> None:
+    from qptd_spider.dataset import merge_pending, read_dataset
+    from qptd_spider.layout import ExportsLayout
+
+    exports = tmp_path / "crawl"
+    orders: list[str] = []
+    for lists in [("ngay-gio", "chi-ngay"), ("chi-ngay", "ngay-gio")]:
+        server = HostileServer(related=0, dated_lists=lists)
+        server.start_in_thread()
+        try:
+            command = crawl_command(
+                None,
+                {"base_url": server.base_url, "full": "1"},  # fetched again each time
+                # One request at a time: the article is read between the two lists.
+                {
+                    **isolated_crawl_settings(tmp_path),
+                    "CONCURRENT_REQUESTS": "1",
+                    "QPTD_HEALTH_MIN_SAMPLE": "1000",
+                },
+            )
+            done = subprocess.run(
+                command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+            # Which list was read first; and whether the article was read before the other
+            # (then it is dated again once the finer list is read).
+            names = [p.strip("/") for p in server.paths]
+            second = max(lists, key=names.index)
+            early = names.index(DATED_ARTICLE.strip("/")) < names.index(second)
+            orders.append(min(lists, key=names.index))
+            stats = json.loads((tmp_path / "crawl.stats.json").read_text(encoding="utf-8"))
+            refined = stats.get("qptd/dates/list_date_refined", 0)
+            assert refined == (1 if early and second == "ngay-gio" else 0)
+            merge_pending(exports)
+        finally:
+            server.shutdown()
+            server.server_close()
+        [row] = read_dataset(ExportsLayout(exports)).to_pylist()
+        when = row["published_at"].isoformat()
+        assert (when, row["published_at_precision"], row["revision"]) == (
+            "2025-10-25T08:15:00+07:00",
+            "minute",
+            1,  # the same text, the same date: not a revision
+        )
+    assert sorted(orders) == ["chi-ngay", "ngay-gio"]  # each list came first once

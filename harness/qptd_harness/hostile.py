@@ -8,7 +8,11 @@
   ``/sau/div-N.html`` one whose text sits inside N nested ``<div>`` (deeper than libxml2
   reads);
 - ``/bom/...html`` is a gzip bomb: a few kilobytes that inflate to ``bomb_bytes``;
-- robots.txt asks for ``crawl_delay`` seconds between requests, when one is given.
+- robots.txt asks for ``crawl_delay`` seconds between requests, when one is given;
+- with ``dated_lists`` (names of ``DATED_LISTS``), the site is those lists alone: the home
+  menu links the first, each list links them all and shows the one article
+  ``DATED_ARTICLE`` (a page without a date) with its own date text: the same instant to the
+  minute, or only its day.
 
 It is not the portal (that is ``qptd_harness.replica``): it is what a broken or hostile
 server could send.
@@ -79,6 +83,53 @@ def _deep_page(kind: str, depth: int) -> str:
     )
 
 
+# Two lists that date the same article differently: the minute, or the day alone.
+DATED_LISTS = {"ngay-gio": "08:15 25/10/2025", "chi-ngay": "25/10/25"}
+DATED_ARTICLE = "/tin-ngay/bai-co-ngay.html"
+
+
+def _menu(names: tuple[str, ...]) -> str:
+    items = "".join(f'<li><a href="/{name}">{name}</a></li>' for name in names)
+    return f'<nav class="main-menu"><ul>{items}</ul></nav>'
+
+
+def _dated_home(lists: tuple[str, ...]) -> str:
+    # Only the first list: the second is found on it, after its article, and so is read
+    # after the article.
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Trang chủ</title>'
+        f"</head><body>{_menu(lists[:1])}</body></html>"
+    )
+
+
+def _dated_list(name: str, lists: tuple[str, ...]) -> str:
+    item = (
+        f'<article class="item-block" data-id="{"a" * 24}"><h4 class="entry-title">'
+        f'<a href="{DATED_ARTICLE}">Bài có ngày</a></h4>'
+        f'<span class="time-news">{DATED_LISTS[name]}</span></article>'
+    )
+    script = "<script>x({totalItems: 1, pageNo: 1, itemsPerPage: 10});</script>"
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{name}</title></head><body>{_menu(lists)}"
+        f'<section class="section-list">{item}</section>'
+        f"{script}</body></html>"
+    )
+
+
+def _dated_article() -> str:
+    body = (
+        '<article class="news-detail-layout-type-2"><h1 class="title-detail" '
+        'itemprop="headline">Bài có ngày</h1><div class="content-detail" '
+        'itemprop="articleBody"><p>Bài viết mà chỉ danh sách cho biết ngày.</p></div>'
+        '<div class="rating">0</div></article>'
+    )
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Bài có ngày'
+        f"</title></head><body>{body}</body></html>"
+    )
+
+
 @cache
 def _bomb(size: int) -> bytes:
     """``size`` bytes of spaces, gzipped (1 MB of them weighs about 1 KB)."""
@@ -96,8 +147,10 @@ class HostileServer(ThreadingHTTPServer):
         port: int = 0,
         crawl_delay: float | None = None,
         bomb_bytes: int = 64 * 1024 * 1024,
+        dated_lists: tuple[str, ...] = (),
     ):
         self.related = related
+        self.dated_lists = dated_lists
         self.crawl_delay = crawl_delay
         self.bomb_bytes = bomb_bytes
         self.paths: list[str] = []  # every path asked for, in order
@@ -131,6 +184,14 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.crawl_delay is not None:
                 robots += f"Crawl-delay: {self.server.crawl_delay:g}\n"
             self._send(200, robots, {"Content-Type": "text/plain"})
+        elif self.server.dated_lists and parts.path == DATED_ARTICLE:
+            self._send(200, _dated_article())
+        elif self.server.dated_lists and parts.path.strip("/") in DATED_LISTS:
+            self._send(200, _dated_list(parts.path.strip("/"), self.server.dated_lists))
+        elif self.server.dated_lists and parts.path == "/":
+            self._send(200, _dated_home(self.server.dated_lists))
+        elif self.server.dated_lists and parts.path != "/robots.txt":
+            self._send(404, "not found")  # the dated site has nothing else
         elif parts.path.startswith("/sau/") and parts.path.endswith(".html"):
             kind, _, depth = parts.path[5:].removesuffix(".html").partition("-")
             self._send(200, _deep_page(kind, int(depth)))

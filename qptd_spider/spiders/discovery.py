@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ..normalize.dates import finer_reading
 from ..urls import category_path_of
 from .responses import digest
 
@@ -31,6 +32,8 @@ class Discovered:
         self._by_article_id: dict[str, bytes] = {}
         self._first_keys: dict[bytes, str] = {}
         self._aliases: dict[str, list[str]] = {}
+        # The finest date text list pages gave each listed article (``finer_reading``).
+        self._list_dates: dict[bytes, str] = {}
 
     # -- articles ------------------------------------------------------------------------
 
@@ -48,6 +51,21 @@ class Discovered:
 
     def mark_listed(self, key: str) -> None:
         self._listed.add(digest(key))
+
+    def note_list_date(self, key: str, text: str | None) -> bool:
+        """A list page dates ``key`` with ``text``: kept when it is the first or a finer
+        reading of the same time; True when it refines one kept before."""
+        d = digest(key)
+        kept = self._list_dates.get(d)
+        if not finer_reading(kept, text):
+            return False
+        assert text is not None
+        self._list_dates[d] = text
+        return kept is not None
+
+    def list_date(self, key: str) -> str | None:
+        """The finest date text list pages gave ``key`` so far."""
+        return self._list_dates.get(digest(key))
 
     def is_listed(self, key: str) -> bool:
         """Shown by a list page this crawl (not only linked from an article)."""

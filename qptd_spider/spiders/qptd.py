@@ -11,6 +11,7 @@ cause a second fetch.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from functools import cached_property
@@ -28,6 +29,8 @@ from ..crawl.archive import FETCHED_AT_META, REF_META
 from ..crawl.failures import FailurePolicy, failure_kind, read_failures
 from ..crawl.incremental import IncrementalPolicy
 from ..crawl.run import CrawlRun, RunExtension
+from ..items import ArticleItem
+from ..normalize.dates import first_plausible_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage
 from ..urls import (
     SITEMAP_PAGE,
@@ -53,6 +56,8 @@ from .responses import asked_url, header, page_text, was_conditional
 from .scope import CrawlScope
 
 # Paging ended because the list did: the category was read to its end.
+# Items dated by list pages alone kept for re-dating (pages normally carry their date).
+MAX_LIST_DATED = 10_000
 NATURAL_ENDS = frozenset({"empty", "repeat", "last_page", "page_mismatch"})
 SKIPPED = {
     "known": "qptd/incremental/skipped_known",
@@ -84,6 +89,9 @@ class QptdSpider(scrapy.Spider):
         self.discovered = Discovered()
         self.related = RelatedBounds(0, 0, self._add)
         self._paging: dict[str, CategoryPaging] = {}
+        # Items dated by a list page alone, as first yielded: re-dated (and yielded again)
+        # if another list page dates them more finely later in the crawl.
+        self._list_dated: dict[str, ArticleItem] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QptdSpider:
@@ -361,6 +369,10 @@ class QptdSpider(scrapy.Spider):
             # The connection closed before the server said the page was over.
             yield from self._failed(response.request, "truncated", "response ended early")
             return
+        best = self.discovered.list_date(key)
+        if hint is not None and best is not None and best != hint.published_at_raw:
+            # Another list page dated it more finely than the one that scheduled it.
+            hint = ListingHint(best, hint.article_id)
         page = ArticlePage(page_text(response), response.url, hint)
         kind = "soft_404" if is_soft_404_url(response.url) else page.problem()
         if kind:
@@ -389,6 +401,8 @@ class QptdSpider(scrapy.Spider):
             header(response, b"Last-Modified"),
             response.meta.get(REF_META),
         )
+        if item.published_at_source == "listing" and len(self._list_dated) < MAX_LIST_DATED:
+            self._list_dated[key] = copy.deepcopy(item)  # pipelines change what is yielded
         yield item
         depth = int(response.meta.get(DEPTH_META, 0)) + 1
         for url in self.scope.capped(page.related_urls(), "related links"):
@@ -405,7 +419,7 @@ class QptdSpider(scrapy.Spider):
         priority: int = ARTICLE_PRIORITY,
         hint: ListingHint | None = None,
         related_depth: int | None = None,
-    ) -> Iterator[scrapy.Request]:
+    ) -> Iterator[Any]:
         """``related_depth``: found through related links, this many from a list page."""
         target = self.urls.to_fetch(url)
         if target is None or not is_article_url(target) or not self.scope.wanted(target):
@@ -414,6 +428,8 @@ class QptdSpider(scrapy.Spider):
         if entry is not None:
             self.discovered.mark_listed(key)
             self.related.listed(key)
+            if self.discovered.note_list_date(key, entry.published_at_raw):
+                yield from self._redated(key)
             hint = ListingHint(entry.published_at_raw, entry.article_id)
             if self.failures.relisted(key):
                 self.discovered.unsee(key)  # a "dead link" that is listed after all
@@ -457,6 +473,26 @@ class QptdSpider(scrapy.Spider):
             self.dedup,
             depth=related_depth or 0,
         )
+
+    def _redated(self, key: str) -> Iterator[ArticleItem]:
+        """An article already exported with a list page's date, dated more finely by
+        another list page: the same item again with the finer date (the merge keeps the
+        journal's last copy of a URL), so that which list is read first does not matter."""
+        item = self._list_dated.get(key)
+        text = self.discovered.list_date(key)
+        if item is None or text is None:
+            return
+        limit = datetime.fromisoformat(item.crawled_at) if item.crawled_at else None
+        finer = first_plausible_date([("listing", text)], limit)
+        if finer is None:
+            return
+        item = copy.deepcopy(item)
+        item.published_at = finer.isoformat()
+        item.published_at_precision = finer.precision
+        item.published_at_raw = finer.text
+        self._list_dated[key] = copy.deepcopy(item)
+        self._inc("qptd/dates/list_date_refined")
+        yield item
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
         target = self.urls.to_fetch(url)
