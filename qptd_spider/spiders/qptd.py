@@ -55,9 +55,9 @@ from .requests import (
 from .responses import asked_url, header, page_text, was_conditional
 from .scope import CrawlScope
 
-# Paging ended because the list did: the category was read to its end.
 # Items dated by list pages alone kept for re-dating (pages normally carry their date).
 MAX_LIST_DATED = 10_000
+# Paging ended because the list did: the category was read to its end.
 NATURAL_ENDS = frozenset({"empty", "repeat", "last_page", "page_mismatch"})
 SKIPPED = {
     "known": "qptd/incremental/skipped_known",
