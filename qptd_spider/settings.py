@@ -69,7 +69,8 @@ QPTD_MAX_REQUESTS = 2_000_000  # requests per crawl (0: no limit)
 # Related links: followed at most this many links away from a list page, and to at most
 # this many new articles per crawl that no list page shows (0: no limit). A site that makes
 # up related articles without end is then bounded; what was not followed is counted.
-QPTD_MAX_RELATED_DEPTH = 3
+# 20: when the portal ignores ?page=N, related links are how the crawl reaches everything.
+QPTD_MAX_RELATED_DEPTH = 20
 QPTD_MAX_RELATED_NEW = 10_000
 MEMUSAGE_ENABLED = True
 MEMUSAGE_WARNING_MB = 1024

@@ -106,7 +106,7 @@ class QptdSpider(scrapy.Spider):
         spider.scope.max_links = settings.getint("QPTD_MAX_LINKS_PER_PAGE", 200)
         spider.failure_retry_runs = settings.getint("QPTD_FAILURE_RETRY_RUNS", 3)
         spider.related = RelatedBounds(
-            settings.getint("QPTD_MAX_RELATED_DEPTH", 3),
+            settings.getint("QPTD_MAX_RELATED_DEPTH", 20),
             settings.getint("QPTD_MAX_RELATED_NEW", 10_000),
             spider._add,
         )
