@@ -55,6 +55,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 QPTD_RETRY_BACKOFF_BASE = 1.0
 QPTD_RETRY_BACKOFF_MAX = 60.0
 QPTD_URL_TIME_BUDGET = 300.0
+# A robots.txt Crawl-delay above this (seconds) is capped to it, with a warning (0: no cap).
+QPTD_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 60
 # Article pages are small; anything this large is not an article page.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -64,6 +66,12 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 QPTD_MAX_LIST_PAGES = 5000  # list pages per category
 QPTD_MAX_LINKS_PER_PAGE = 200  # links of one kind taken from one page
 QPTD_MAX_REQUESTS = 2_000_000  # requests per crawl (0: no limit)
+# Related links: followed at most this many links away from a list page, and to at most
+# this many new articles per crawl that no list page shows (0: no limit). A site that makes
+# up related articles without end is then bounded; what was not followed is counted.
+# 20: when the portal ignores ?page=N, related links are how the crawl reaches everything.
+QPTD_MAX_RELATED_DEPTH = 20
+QPTD_MAX_RELATED_NEW = 10_000
 MEMUSAGE_ENABLED = True
 MEMUSAGE_WARNING_MB = 1024
 MEMUSAGE_LIMIT_MB = 2048

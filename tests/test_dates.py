@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from qptd_spider.normalize.article import normalize_date
-from qptd_spider.normalize.dates import first_plausible_date, parse_date
+from qptd_spider.normalize.dates import finer_reading, first_plausible_date, parse_date
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,22 @@ def test_day_precision_is_said_not_passed_off_as_midnight() -> None:
     }
     normalize_date(item)
     assert item["published_at_precision"] == "day"
+
+
+@pytest.mark.parametrize(
+    ("kept", "other", "finer"),
+    [
+        ("25/10/25", "08:15 25/10/2025", True),  # the same day, to the minute
+        ("08:15 25/10/2025", "25/10/25", False),  # coarser: kept as it is
+        ("08:15 25/10/2025", "08:15:30 25/10/2025", True),
+        ("25/10/25", "08:15 26/10/2025", False),  # another day: not the same time
+        ("08:15 25/10/2025", "08:16 25/10/2025", False),  # as precise: the first stays
+        (None, "25/10/25", True),
+        ("25/10/25", None, False),
+        ("25/10/25", "không rõ", False),
+    ],
+)
+def test_a_finer_reading_of_the_same_time_wins(
+    kept: str | None, other: str | None, finer: bool
+) -> None:
+    assert finer_reading(kept, other) is finer

@@ -14,8 +14,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
-from twisted.internet.error import TimeoutError
+from twisted.internet.error import ConnectionLost, TimeoutError
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed
+from twisted.web.http import _DataLoss
 
 from qptd_harness.reliability import run_once
 from qptd_harness.replica import Portal, ReplicaServer
@@ -98,6 +100,13 @@ def test_failure_kinds() -> None:
     assert failure_kind(_failure(CancelledError())) == "too_large"
     assert failure_kind(_failure(IgnoreRequest("offsite: http://127.0.0.2/a"))) == "offsite"
     assert failure_kind(_failure(IgnoreRequest("max redirections reached"))) == "redirect_loop"
+    stopped = IgnoreRequest("the crawl is stopping: not fetched http://x.vn/a.html")
+    assert failure_kind(_failure(stopped)) == "stopped"
+    # A body cut short of its Content-Length is not a dropped connection: the page exists.
+    assert failure_kind(_failure(ResponseFailed([_failure(_DataLoss())]))) == "data_loss"
+    assert failure_kind(_failure(ResponseFailed([_failure(ConnectionLost())]))) == (
+        "connection_lost"
+    )
 
 
 def test_backoff_waits_longer_each_time_and_obeys_retry_after() -> None:

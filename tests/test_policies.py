@@ -17,7 +17,8 @@ from qptd_spider.crawl.failures import FailureLog, FailurePolicy
 from qptd_spider.crawl.incremental import IncrementalPolicy
 from qptd_spider.crawl.state import CrawlState
 from qptd_spider.fileio import read_json_lines
-from qptd_spider.pages import ListingHint
+from qptd_spider.pages import ListingEntry, ListingHint, Pagination
+from qptd_spider.spiders.paging import stop_reason
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 OLD = "2026-01-01T08:00:00+07:00"  # months before NOW
@@ -273,3 +274,48 @@ def test_paging_may_stop_at_known_pages_only_in_a_category_read_to_its_end(
     assert _policy(state).category_complete("quoc-te")
     assert not _policy(state, full=True).category_complete("quoc-te")
     assert not IncrementalPolicy(None).category_complete("quoc-te")
+
+
+def test_a_recheck_sends_both_validators_the_page_gave(state: CrawlState) -> None:
+    # A server that sends Last-Modified and no ETag answers 304 only to If-Modified-Since.
+    url = "https://x.vn/a.html"
+    stamp = "Wed, 18 Nov 2026 01:00:00 GMT"
+    state.record_fetch(url, YOUNG, None, stamp)
+    state.mark_merged([(url, YOUNG)])
+    assert _policy(state).decide(url).headers == {"If-Modified-Since": stamp}
+    state.record_fetch(url, YOUNG, '"e"', stamp)
+    state.mark_merged([(url, YOUNG)])
+    assert _policy(state).decide(url).headers == {
+        "If-None-Match": '"e"',
+        "If-Modified-Since": stamp,
+    }
+
+
+def test_a_failure_after_redirects_is_recorded_under_the_url_asked_for(tmp_path: Path) -> None:
+    policy, _ = _failure_policy(tmp_path)
+    hop = Request(
+        "https://x.vn/c.html",
+        meta={
+            "qptd_page": "article",
+            "redirect_urls": ["https://x.vn/a.html", "https://x.vn/b.html"],
+            "redirect_times": 2,
+        },
+        cb_kwargs={"hint": ListingHint()},
+    )
+    assert policy.handle(hop, "http_500", "500", SPIDER) is None  # not retried by the spider
+    policy.log.close()
+    [(_, record)] = list(read_json_lines(tmp_path / "failures.jsonl"))
+    assert record["url"] == "https://x.vn/a.html"
+
+
+# -- paging --------------------------------------------------------------------------------
+
+
+def test_paging_stops_at_the_last_page_not_one_past_it() -> None:
+    entries = [ListingEntry("https://x.vn/a.html", "A")]
+    pagination = Pagination(page_no=None, total_items=25, items_per_page=10)  # 3 pages
+    assert stop_reason(2, entries, ["k"], pagination) is None
+    assert stop_reason(3, entries, ["k"], pagination) == "last_page"
+    links = Pagination(page_links=("/c?page=2", "/c?page=4"))  # no script: the links say
+    assert stop_reason(3, entries, ["k"], links) is None
+    assert stop_reason(4, entries, ["k"], links) == "last_page"

@@ -3,7 +3,16 @@
 - every category page ``?page=N`` exists, says it is page N of a million, and lists ten
   articles never seen before;
 - every article has a related panel of ``related`` links, all to new articles;
-- ``/slow/...`` answers ``Retry-After: 999999`` with a 503, for ever.
+- ``/slow/...`` answers ``Retry-After: 999999`` with a 503, for ever;
+- ``/sau/font-N.html`` is an article whose text sits inside N unclosed ``<font>`` tags, and
+  ``/sau/div-N.html`` one whose text sits inside N nested ``<div>`` (deeper than libxml2
+  reads);
+- ``/bom/...html`` is a gzip bomb: a few kilobytes that inflate to ``bomb_bytes``;
+- robots.txt asks for ``crawl_delay`` seconds between requests, when one is given;
+- with ``dated_lists`` (names of ``DATED_LISTS``), the site is those lists alone: the home
+  menu links the first, each list links them all and shows the one article
+  ``DATED_ARTICLE`` (a page without a date) with its own date text: the same instant to the
+  minute, or only its day.
 
 It is not the portal (that is ``qptd_harness.replica``): it is what a broken or hostile
 server could send.
@@ -11,7 +20,9 @@ server could send.
 
 from __future__ import annotations
 
+import gzip
 import threading
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -50,12 +61,99 @@ def _article_page(slug: str, related: int) -> str:
     return _PAGE.format(title=slug, body=body)
 
 
+# The text of the deep articles, and the author line after it.
+DEEP_TEXT = "Nội dung bài viết nằm rất sâu."
+
+
+def _deep_page(kind: str, depth: int) -> str:
+    if kind == "font":
+        inner = "<p>" + "<font>" * depth + DEEP_TEXT + "</p>"  # never closed, as found
+    else:
+        inner = "<div>" * depth + f"<p>{DEEP_TEXT}</p>" + "</div>" * depth
+    body = (
+        '<article class="news-detail-layout-type-2"><h1 class="title-detail" '
+        f'itemprop="headline">Bài sâu {kind} {depth}</h1>'
+        f'<div class="content-detail" itemprop="articleBody">{inner}</div>'
+        '<div class="rating">0</div></article>'
+    )
+    # No menu: the page leads nowhere else.
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>sau-{kind}-{depth}</title></head><body>{body}</body></html>"
+    )
+
+
+# Two lists that date the same article differently: the minute, or the day alone.
+DATED_LISTS = {"ngay-gio": "08:15 25/10/2025", "chi-ngay": "25/10/25"}
+DATED_ARTICLE = "/tin-ngay/bai-co-ngay.html"
+
+
+def _menu(names: tuple[str, ...]) -> str:
+    items = "".join(f'<li><a href="/{name}">{name}</a></li>' for name in names)
+    return f'<nav class="main-menu"><ul>{items}</ul></nav>'
+
+
+def _dated_home(lists: tuple[str, ...]) -> str:
+    # Only the first list: the second is found on it, after its article, and so is read
+    # after the article.
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Trang chủ</title>'
+        f"</head><body>{_menu(lists[:1])}</body></html>"
+    )
+
+
+def _dated_list(name: str, lists: tuple[str, ...]) -> str:
+    item = (
+        f'<article class="item-block" data-id="{"a" * 24}"><h4 class="entry-title">'
+        f'<a href="{DATED_ARTICLE}">Bài có ngày</a></h4>'
+        f'<span class="time-news">{DATED_LISTS[name]}</span></article>'
+    )
+    script = "<script>x({totalItems: 1, pageNo: 1, itemsPerPage: 10});</script>"
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{name}</title></head><body>{_menu(lists)}"
+        f'<section class="section-list">{item}</section>'
+        f"{script}</body></html>"
+    )
+
+
+def _dated_article() -> str:
+    body = (
+        '<article class="news-detail-layout-type-2"><h1 class="title-detail" '
+        'itemprop="headline">Bài có ngày</h1><div class="content-detail" '
+        'itemprop="articleBody"><p>Bài viết mà chỉ danh sách cho biết ngày.</p></div>'
+        '<div class="rating">0</div></article>'
+    )
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Bài có ngày'
+        f"</title></head><body>{body}</body></html>"
+    )
+
+
+@cache
+def _bomb(size: int) -> bytes:
+    """``size`` bytes of spaces, gzipped (1 MB of them weighs about 1 KB)."""
+    return gzip.compress(b" " * size, compresslevel=9)
+
+
 class HostileServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, related: int = 2000, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        related: int = 2000,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        crawl_delay: float | None = None,
+        bomb_bytes: int = 64 * 1024 * 1024,
+        dated_lists: tuple[str, ...] = (),
+    ):
         self.related = related
+        self.dated_lists = dated_lists
+        self.crawl_delay = crawl_delay
+        self.bomb_bytes = bomb_bytes
+        self.paths: list[str] = []  # every path asked for, in order
         super().__init__((host, port), _Handler)
 
     @property
@@ -84,10 +182,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
+        self.server.paths.append(parts.path)
         if parts.path.startswith("/slow/"):
             self._send(503, "busy", {"Retry-After": "999999"})
         elif parts.path == "/robots.txt":
-            self._send(200, "User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
+            robots = "User-agent: *\nAllow: /\n"
+            if self.server.crawl_delay is not None:
+                robots += f"Crawl-delay: {self.server.crawl_delay:g}\n"
+            self._send(200, robots, {"Content-Type": "text/plain"})
+        elif self.server.dated_lists and parts.path == DATED_ARTICLE:
+            self._send(200, _dated_article())
+        elif self.server.dated_lists and parts.path.strip("/") in DATED_LISTS:
+            self._send(200, _dated_list(parts.path.strip("/"), self.server.dated_lists))
+        elif self.server.dated_lists and parts.path == "/":
+            self._send(200, _dated_home(self.server.dated_lists))
+        elif self.server.dated_lists and parts.path != "/robots.txt":
+            self._send(404, "not found")  # the dated site has nothing else
+        elif parts.path.startswith("/sau/") and parts.path.endswith(".html"):
+            kind, _, depth = parts.path[5:].removesuffix(".html").partition("-")
+            self._send(200, _deep_page(kind, int(depth)))
+        elif parts.path.startswith("/bom/"):
+            self._send_bytes(
+                200,
+                _bomb(self.server.bomb_bytes),
+                {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+            )
         elif parts.path.endswith(".html"):
             slug = parts.path.rsplit("/", 1)[-1].removesuffix(".html")
             self._send(200, _article_page(slug, self.server.related))
@@ -98,9 +217,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _PAGE.format(title="Trang chủ", body=""))
 
     def _send(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
-        data = text.encode("utf-8")
-        self.send_response(status)
         headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+        self._send_bytes(status, text.encode("utf-8"), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))

@@ -2,7 +2,7 @@
 
 Exit status: 0 done; 1 the crawl could not start (Scrapy); 2 a bad argument or setting,
 said in one line before anything starts; 3 a health check failed (the run is held back from
-``qptd merge``); 4 the crawl could not write its output (a full disk...).
+``qptd merge``); 4 the crawl could not write its output (a full disk...) or lost its Redis.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import tempfile
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from ..crawl.distributed import REDIS_LOST_STAT
 from ..crawl.feeds import parquet_append_conflicts
 from ..crawl.monitoring import HEALTH_FAILED
 from ..crawl.run import exports_root_for
@@ -40,6 +41,8 @@ class Command(ScrapyCrawl):
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+        elif stats.get(REDIS_LOST_STAT):
+            self.exitcode = EXIT_OUTPUT  # said in one line when it happened
         elif stats.get("qptd/output/failed"):
             print(f"qptd crawl: {stats['qptd/output/failed']}", file=sys.stderr)
             self.exitcode = EXIT_OUTPUT
@@ -75,6 +78,11 @@ class Command(ScrapyCrawl):
                     "QPTD_REDIS_URL is set but scrapy-redis is not installed: "
                     "pip install 'qptd[distributed]'"
                 )
+            from ..crawl.distributed import redis_problem
+
+            unreachable = redis_problem(self.settings.get("QPTD_REDIS_URL"))
+            if unreachable:
+                return unreachable
         base = self.settings.get("QPTD_BASE_URL") or arguments.base_url
         target = PortalUrls(
             base, arguments.canonical_base or self.settings.get("QPTD_CANONICAL_BASE") or None

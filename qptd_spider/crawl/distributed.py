@@ -30,6 +30,51 @@ from .state import CrawlState, KnownArticle
 logger = logging.getLogger(__name__)
 
 EXTRA = "pip install 'qptd[distributed]'"
+SCHEDULER = "qptd_spider.crawl.distributed.RedisScheduler"
+# The crawl's finish reason when Redis went away (the run is recorded failed).
+REDIS_LOST = "redis_lost"
+REDIS_LOST_STAT = "qptd/redis/lost"
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    """What a Redis that went away raises (a connection refused, reset or timed out)."""
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def redis_problem(url: str) -> str | None:
+    """Why the Redis at ``url`` cannot be used, in one line (None: it answers)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        client.ping()
+        client.close()
+    except (redis.exceptions.RedisError, ValueError) as exc:
+        return f"cannot reach Redis at {url} (QPTD_REDIS_URL): {exc}"
+    return None
+
+
+def redis_lost(crawler: Crawler, exc: Exception) -> None:
+    """Redis went away mid-crawl: say so once, in one line, and stop the crawl; the run is
+    recorded failed (held back from merge), and the same command resumes it."""
+    from .run import stop_crawl
+
+    stats = crawler.stats
+    assert stats is not None
+    if stats.get_value(REDIS_LOST_STAT):
+        return
+    url = crawler.settings.get("QPTD_REDIS_URL")
+    message = f"lost the connection to Redis at {url}: {exc}"
+    stats.set_value(REDIS_LOST_STAT, message)
+    logger.error(
+        "%s; stopping this worker (the run is recorded failed; once Redis is back, the "
+        "same command resumes the crawl)",
+        message,
+    )
+    if crawler.engine is not None:
+        stop_crawl(crawler, REDIS_LOST)
 
 
 class DistributedSetupError(RuntimeError):
@@ -58,7 +103,7 @@ class RedisAddon:
         crawl_id = settings.get("QPTD_REDIS_CRAWL_ID") or "default"
         # The project sets its own (JOBDIR-safe) scheduler: the shared one must win over it.
         for name, value in (
-            ("SCHEDULER", "scrapy_redis.scheduler.Scheduler"),
+            ("SCHEDULER", SCHEDULER),
             ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
         ):
             settings.set(name, value, max(settings.getpriority(name) or 0, 15))
@@ -68,6 +113,50 @@ class RedisAddon:
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"qptd:{crawl_id}:dupefilter", "addon")
         settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")
         settings.set_in_component_priority_dict("EXTENSIONS", RedisIdleExtension, 520)
+
+
+def _scheduler_base() -> type[Any]:
+    _require_scrapy_redis()
+    from scrapy_redis.scheduler import Scheduler
+
+    return Scheduler  # type: ignore[no-any-return]
+
+
+try:
+    _SchedulerBase: type[Any] = _scheduler_base()
+except DistributedSetupError:  # without the extra, this module still imports
+    _SchedulerBase = object
+
+
+class RedisScheduler(_SchedulerBase):  # type: ignore[misc,valid-type]
+    """scrapy-redis's scheduler, for a Redis that may go away: the first failed call stops
+    the worker in one line (``redis_lost``) instead of a traceback every heartbeat."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        instance: Self = super().from_crawler(crawler)
+        instance.crawler = crawler
+        return instance
+
+    def _call(self, method: Any, default: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except _redis_errors() as exc:
+            redis_lost(self.crawler, exc)
+            return default
+
+    def enqueue_request(self, request: Any) -> bool:
+        # Not queued: the request is lost with this worker's run, which is failed and
+        # whose pages the next crawl finds again (nothing of it is merged as complete).
+        return bool(self._call(super().enqueue_request, False, request))
+
+    def next_request(self) -> Any:
+        return self._call(super().next_request, None)
+
+    def has_pending_requests(self) -> bool:
+        return bool(self._call(super().has_pending_requests, False))
 
 
 class RedisIdleExtension:
@@ -109,19 +198,40 @@ class RedisCrawlState(CrawlState):
 
     SEED_BATCH = 5000
 
-    def __init__(self, path: Path, client: Any, crawl_id: str, seed_timeout: float = 120):
+    def __init__(
+        self,
+        path: Path,
+        client: Any,
+        crawl_id: str,
+        seed_timeout: float = 120,
+        on_lost: Any = None,
+    ):
         super().__init__(path)
         self.client = client
         self.key = f"qptd:{crawl_id}:known"
+        # Called with the error when Redis goes away (the crawl stops); None: raise it.
+        self.on_lost = on_lost
         self._seed(f"qptd:{crawl_id}:seeded", seed_timeout)
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings, seed_from: Path) -> Self:
+    def from_settings(
+        cls, settings: BaseSettings, seed_from: Path, crawler: Crawler | None = None
+    ) -> Self:
         _require_scrapy_redis()
         import redis
 
-        client = redis.Redis.from_url(settings.get("QPTD_REDIS_URL"))
-        return cls(seed_from, client, settings.get("QPTD_REDIS_CRAWL_ID") or "default")
+        client = redis.Redis.from_url(
+            settings.get("QPTD_REDIS_URL"), socket_connect_timeout=5, socket_timeout=30
+        )
+        on_lost = (lambda exc: redis_lost(crawler, exc)) if crawler is not None else None
+        return cls(
+            seed_from, client, settings.get("QPTD_REDIS_CRAWL_ID") or "default", on_lost=on_lost
+        )
+
+    def _lost(self, exc: Exception) -> None:
+        if self.on_lost is None:
+            raise exc
+        self.on_lost(exc)
 
     def _seed(self, flag: str, timeout: float) -> None:
         """The first worker of a crawl copies the dataset's state into Redis; the others
@@ -153,7 +263,11 @@ class RedisCrawlState(CrawlState):
             time.sleep(0.2)
 
     def get(self, url: str) -> KnownArticle | None:
-        raw = self.client.hget(self.key, url)
+        try:
+            raw = self.client.hget(self.key, url)
+        except _redis_errors() as exc:
+            self._lost(exc)  # the crawl stops; meanwhile the article counts as new
+            return None
         if raw is None:
             return None
         value = json.loads(raw)
@@ -170,10 +284,17 @@ class RedisCrawlState(CrawlState):
         )
 
     def _update(self, url: str, **changes: Any) -> None:
-        raw = self.client.hget(self.key, url)
-        value = json.loads(raw) if raw else {}
-        value.update({k: v for k, v in changes.items() if v is not None or k == "journaled_run"})
-        self.client.hset(self.key, url, json.dumps(value))
+        # The local state file is written first (by the caller): a lost Redis loses
+        # nothing that `qptd merge` needs.
+        try:
+            raw = self.client.hget(self.key, url)
+            value = json.loads(raw) if raw else {}
+            value.update(
+                {k: v for k, v in changes.items() if v is not None or k == "journaled_run"}
+            )
+            self.client.hset(self.key, url, json.dumps(value))
+        except _redis_errors() as exc:
+            self._lost(exc)
 
     def record_fetch(
         self,

@@ -63,6 +63,11 @@ def failure_kind(failure: Failure) -> str:
         return "too_large"  # Scrapy cancels downloads over DOWNLOAD_MAXSIZE this way
     if isinstance(value, IgnoreRequest):
         text = str(value).lower()
+        if "the crawl is stopping" in text:
+            return "stopped"  # waiting for its turn when the crawl was stopped
+        if "download_maxsize" in text:
+            # Scrapy's decompression stops a gzip/brotli bomb past the size limit this way.
+            return "too_large"
         if "time budget" in text:
             return "time_budget"
         if "request limit" in text:

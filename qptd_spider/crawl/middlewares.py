@@ -16,6 +16,7 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
 from ..urls import PortalUrls
+from .politeness import PolitenessExtension
 from .run import stop_crawl
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         return delay
 
+    async def _wait(self, delay: float) -> bool:
+        """Wait before a retry; False when the crawl started closing meanwhile (the page
+        then fails now, and is recorded, instead of holding the crawl's stop)."""
+        if delay <= 0:
+            return True
+        politeness = PolitenessExtension.of(self.crawler)
+        if politeness is None:
+            await asyncio.sleep(delay)
+            return True
+        return await politeness.wait(delay)
+
     def _over_budget(self, request: Request) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("qptd/limits/url_time_budget")
@@ -89,8 +101,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay is None:
             self._over_budget(request)
             return response  # the status stays: the page fails as http_NNN
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if not await self._wait(delay):
+            return response
         return super().process_response(request, response)
 
     async def process_exception(  # type: ignore[override]
@@ -104,8 +116,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay is None:
             self._over_budget(request)
             return None
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if not await self._wait(delay):
+            return None
         return super().process_exception(request, exception)
 
 

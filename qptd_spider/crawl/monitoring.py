@@ -217,6 +217,10 @@ def build_report(
             "soft_404": _int(stats, "qptd/articles/soft_404"),
             "not_article": _int(stats, "qptd/articles/not_article"),
             "not_news": _int(stats, "qptd/articles/not_news"),
+            # Reached only through related links (QPTD_MAX_RELATED_NEW bounds them), and
+            # related links not followed past QPTD_MAX_RELATED_DEPTH (no list showed them).
+            "beyond_lists": _int(stats, "qptd/articles/beyond_lists"),
+            "related_too_deep": _int(stats, "qptd/related/too_deep"),
         },
         "failures_by_kind": {
             k.removeprefix("qptd/failures/"): v
@@ -229,6 +233,10 @@ def build_report(
             if k.startswith("qptd/retries/")
         },
         "limits": limits,
+        "politeness": {
+            "crawl_delay": stats.get("qptd/robots/crawl_delay"),
+            "crawl_delay_asked": stats.get("qptd/robots/crawl_delay_asked"),
+        },
         "archive": {
             "bytes": _int(stats, "qptd/warc/bytes"),
             "records": _int(stats, "qptd/warc/records"),

@@ -185,14 +185,21 @@ class SameArticlePipeline(StatsPipeline):
     def __init__(self, stats: StatsCollector):
         super().__init__(stats)
         self._first_url: dict[str, str] = {}
+        self._exported: set[str] = set()
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         key = adapter.get("article_id") or f"text:{adapter.get('content_hash')}"
         url = str(adapter.get("url"))
         first = self._first_url.setdefault(key, url)
-        if first == url:
+        if first == url and url not in self._exported:
+            self._exported.add(url)
             return item
+        if first == url:
+            # The same page again, re-dated by a finer list date (``QptdSpider._redated``):
+            # the journal keeps this last copy for the merge; the feed keeps one row.
+            self.stats.inc_value("qptd/articles/redated_in_journal")
+            raise DropItem(f"{url} re-dated: journaled for merge", log_level="INFO")
         self.stats.inc_value("qptd/articles/same_article_other_path")
         raise DropItem(
             f"{url} is the article already exported as {first} (journaled for merge)",

@@ -55,7 +55,10 @@ OUTPUT_SETTINGS = (
     "QPTD_MAX_LIST_PAGES",
     "QPTD_MAX_LINKS_PER_PAGE",
     "QPTD_MAX_REQUESTS",
+    "QPTD_MAX_RELATED_DEPTH",
+    "QPTD_MAX_RELATED_NEW",
     "QPTD_URL_TIME_BUDGET",
+    "QPTD_MAX_CRAWL_DELAY",
     "DOWNLOAD_MAXSIZE",
     "RETRY_TIMES",
     "ROBOTSTXT_OBEY",
@@ -65,7 +68,7 @@ OUTPUT_SETTINGS = (
     "AUTOTHROTTLE_ENABLED",
 )
 # Ways a crawl can end that make its output untrustworthy.
-FAILED_REASONS = frozenset({"output_failed", "disk_full", "feed_write_failed"})
+FAILED_REASONS = frozenset({"output_failed", "disk_full", "feed_write_failed", "redis_lost"})
 STOPPED_REASONS = frozenset({"shutdown", "cancelled"})
 
 
@@ -314,7 +317,9 @@ class RunExtension:
         if self.run.distributed:
             from .distributed import RedisCrawlState
 
-            return RedisCrawlState.from_settings(self.crawler.settings, seed_from=path)  # type: ignore[return-value]
+            return RedisCrawlState.from_settings(  # type: ignore[return-value]
+                self.crawler.settings, seed_from=path, crawler=self.crawler
+            )
         return CrawlState(path)
 
     def _lock(self, path: Path, what: str) -> None:
@@ -486,6 +491,8 @@ class RunExtension:
             "robots_txt_sha256": stats.get("qptd/robots/sha256"),
             "robots_txt": stats.get("qptd/robots/text"),
             "crawl_delay": stats.get("qptd/robots/crawl_delay"),
+            # What robots.txt asked for; crawl_delay is what was obeyed (QPTD_MAX_CRAWL_DELAY).
+            "crawl_delay_asked": stats.get("qptd/robots/crawl_delay_asked"),
             "download_delay": self.crawler.settings.getfloat("DOWNLOAD_DELAY"),
             "requests_per_second_avg": round(responses / seconds, 3),
             "requests_per_second_peak": max(self._responses_per_second.values(), default=0),

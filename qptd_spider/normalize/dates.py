@@ -140,6 +140,21 @@ def _same_instant(a: ParsedDate, b: ParsedDate) -> bool:
     return x == y
 
 
+def finer_reading(kept: str | None, other: str | None) -> bool:
+    """``other`` names the same time as ``kept``, more precisely (``08:15 25/10/2025`` beside
+    ``25/10/25``); or ``kept`` holds no date and ``other`` does. Two list pages may date
+    one article at two precisions: the finer one wins, whichever is read first."""
+    new = parse_date(other)
+    if new is None:
+        return False
+    old = parse_date(kept)
+    if old is None:
+        return True
+    return _PRECISION_RANK[new.precision] > _PRECISION_RANK[old.precision] and _same_instant(
+        old, new
+    )
+
+
 def _plausible(source: str, text: str | None, not_after: datetime | None) -> PublishedDate | None:
     return first_plausible_date([(source, text)], not_after)
 

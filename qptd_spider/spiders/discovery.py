@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from ..normalize.dates import finer_reading
 from ..urls import category_path_of
 from .responses import digest
+
+logger = logging.getLogger(__name__)
 
 
 class Discovered:
@@ -26,6 +32,8 @@ class Discovered:
         self._by_article_id: dict[str, bytes] = {}
         self._first_keys: dict[bytes, str] = {}
         self._aliases: dict[str, list[str]] = {}
+        # The finest date text list pages gave each listed article (``finer_reading``).
+        self._list_dates: dict[bytes, str] = {}
 
     # -- articles ------------------------------------------------------------------------
 
@@ -43,6 +51,21 @@ class Discovered:
 
     def mark_listed(self, key: str) -> None:
         self._listed.add(digest(key))
+
+    def note_list_date(self, key: str, text: str | None) -> bool:
+        """A list page dates ``key`` with ``text``: kept when it is the first or a finer
+        reading of the same time; True when it refines one kept before."""
+        d = digest(key)
+        kept = self._list_dates.get(d)
+        if not finer_reading(kept, text):
+            return False
+        assert text is not None
+        self._list_dates[d] = text
+        return kept is not None
+
+    def list_date(self, key: str) -> str | None:
+        """The finest date text list pages gave ``key`` so far."""
+        return self._list_dates.get(digest(key))
 
     def is_listed(self, key: str) -> bool:
         """Shown by a list page this crawl (not only linked from an article)."""
@@ -103,3 +126,92 @@ class Discovered:
             category_path_of(url) == category_path or category_path_of(url).startswith(prefix)
             for url in self._carried_unseen
         )
+
+
+# Stats of the related-link bounds. Past the depth, links are counted, not a failed limit:
+# on a real site they are mostly dead links or articles a list shows later. Past the number
+# of new articles beyond the lists, the crawl was cut short: a limit (the health check fails).
+TOO_DEEP = "qptd/related/too_deep"
+TOO_MANY = "qptd/limits/related_new"
+BEYOND_LISTS = "qptd/articles/beyond_lists"
+
+
+class RelatedBounds:
+    """How far related links may lead from what the lists show.
+
+    An article a list page shows is at depth 0, one its related panel links at depth 1, and
+    so on. A related link is not followed past ``max_depth``, nor once ``max_new`` articles
+    no list has shown were scheduled in this crawl: a site that makes up related articles
+    without end must not grow a crawl without end.
+
+    A link not followed is not seen: if a list page shows the article later, it is fetched
+    as listed. Hence what is counted (``TOO_DEEP``, ``TOO_MANY``) is the articles not fetched
+    *so far* for that reason: a list showing one, or its fetch through a request queued
+    earlier, takes it off. Likewise an article beyond the lists that turns out to be a dead
+    link (it failed) no longer takes room among the ``max_new``.
+    """
+
+    MAX_KEPT = 200_000
+
+    def __init__(
+        self, max_depth: int, max_new: int, count: Callable[[str, int], None] = lambda k, n: None
+    ):
+        self.max_depth = max_depth  # 0: no bound
+        self.max_new = max_new  # 0: no bound
+        self.count = count
+        self._dropped: dict[bytes, str] = {}  # not followed → the stat that counts it
+        self._beyond_lists: set[bytes] = set()  # scheduled from a related link, not listed
+        self._warned: set[str] = set()
+
+    @property
+    def beyond_lists(self) -> int:
+        return len(self._beyond_lists)
+
+    def refuse(self, key: str, depth: int) -> str | None:
+        """The bound (its setting's name) a related link at ``depth`` passes, else None."""
+        if self.max_depth and depth > self.max_depth:
+            return self._drop(key, TOO_DEEP, "QPTD_MAX_RELATED_DEPTH", self.max_depth)
+        if self.max_new and len(self._beyond_lists) >= self.max_new:
+            return self._drop(key, TOO_MANY, "QPTD_MAX_RELATED_NEW", self.max_new)
+        return None
+
+    def scheduled(self, key: str) -> None:
+        """A related link's article was scheduled: one more beyond the lists."""
+        self._beyond_lists.add(digest(key))
+        self.count(BEYOND_LISTS, 1)
+
+    def listed(self, key: str) -> None:
+        """A list page shows the article: it is not beyond the lists, nor left unfetched."""
+        self.fetched(key)
+        self.failed(key)
+
+    def fetched(self, key: str) -> None:
+        """The article was fetched after all (a request queued before, as in a resumed
+        job whose lists were read by the first run): nothing was left out."""
+        stat = self._dropped.pop(digest(key), None)
+        if stat is not None:
+            self.count(stat, -1)
+
+    def failed(self, key: str) -> None:
+        """The article could not be had (a dead link): it adds nothing beyond the lists."""
+        d = digest(key)
+        if d in self._beyond_lists:
+            self._beyond_lists.discard(d)
+            self.count(BEYOND_LISTS, -1)
+
+    def _drop(self, key: str, stat: str, setting: str, value: int) -> str:
+        d = digest(key)
+        if d not in self._dropped:
+            self.count(stat, 1)
+            # Kept to take it off the count if a list shows it later; past this many (a
+            # hostile site), not kept: the count can then only be too high, never too low.
+            if len(self._dropped) < self.MAX_KEPT:
+                self._dropped[d] = stat
+        if setting not in self._warned:
+            self._warned.add(setting)
+            logger.warning(
+                "related links go further than %s=%d allows: not followed (counted in the report)",
+                setting,
+                value,
+            )
+        return setting

@@ -11,6 +11,7 @@ cause a second fetch.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from functools import cached_property
@@ -28,6 +29,8 @@ from ..crawl.archive import FETCHED_AT_META, REF_META
 from ..crawl.failures import FailurePolicy, failure_kind, read_failures
 from ..crawl.incremental import IncrementalPolicy
 from ..crawl.run import CrawlRun, RunExtension
+from ..items import ArticleItem
+from ..normalize.dates import first_plausible_date
 from ..pages import ArticlePage, ListingEntry, ListingHint, ListingPage
 from ..urls import (
     SITEMAP_PAGE,
@@ -39,11 +42,12 @@ from ..urls import (
     is_soft_404_url,
 )
 from .arguments import SpiderArguments, parse_arguments
-from .discovery import Discovered
+from .discovery import Discovered, RelatedBounds
 from .paging import CategoryPaging, stop_reason
 from .requests import (
     ARTICLE_PRIORITY,
     CARRIED_PRIORITY,
+    DEPTH_META,
     LISTING_PRIORITY,
     article_request,
     listing_request,
@@ -51,6 +55,8 @@ from .requests import (
 from .responses import asked_url, header, page_text, was_conditional
 from .scope import CrawlScope
 
+# Items dated by list pages alone kept for re-dating (pages normally carry their date).
+MAX_LIST_DATED = 10_000
 # Paging ended because the list did: the category was read to its end.
 NATURAL_ENDS = frozenset({"empty", "repeat", "last_page", "page_mismatch"})
 SKIPPED = {
@@ -81,7 +87,11 @@ class QptdSpider(scrapy.Spider):
         self.dedup = True
         self.failure_retry_runs = 3
         self.discovered = Discovered()
+        self.related = RelatedBounds(0, 0, self._add)
         self._paging: dict[str, CategoryPaging] = {}
+        # Items dated by a list page alone, as first yielded: re-dated (and yielded again)
+        # if another list page dates them more finely later in the crawl.
+        self._list_dated: dict[str, ArticleItem] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QptdSpider:
@@ -95,6 +105,11 @@ class QptdSpider(scrapy.Spider):
         spider.scope.max_list_pages = settings.getint("QPTD_MAX_LIST_PAGES", 5000)
         spider.scope.max_links = settings.getint("QPTD_MAX_LINKS_PER_PAGE", 200)
         spider.failure_retry_runs = settings.getint("QPTD_FAILURE_RETRY_RUNS", 3)
+        spider.related = RelatedBounds(
+            settings.getint("QPTD_MAX_RELATED_DEPTH", 20),
+            settings.getint("QPTD_MAX_RELATED_NEW", 10_000),
+            spider._add,
+        )
         spider.distributed = bool(settings.get("QPTD_REDIS_URL"))
         # Alone, the spider de-duplicates itself (it knows canonical URLs); distributed, the
         # shared duplicate filter does it across workers.
@@ -336,6 +351,7 @@ class QptdSpider(scrapy.Spider):
         """
         key = self.urls.canonical(response.url)
         self.incremental.forget_pending(key)
+        self.related.fetched(key)
         if response.status == 304:
             self._inc("qptd/incremental/not_modified")
             self.incremental.record_not_modified(key)
@@ -353,6 +369,10 @@ class QptdSpider(scrapy.Spider):
             # The connection closed before the server said the page was over.
             yield from self._failed(response.request, "truncated", "response ended early")
             return
+        best = self.discovered.list_date(key)
+        if hint is not None and best is not None and best != hint.published_at_raw:
+            # Another list page dated it more finely than the one that scheduled it.
+            hint = ListingHint(best, hint.article_id)
         page = ArticlePage(page_text(response), response.url, hint)
         kind = "soft_404" if is_soft_404_url(response.url) else page.problem()
         if kind:
@@ -381,9 +401,12 @@ class QptdSpider(scrapy.Spider):
             header(response, b"Last-Modified"),
             response.meta.get(REF_META),
         )
+        if item.published_at_source == "listing" and len(self._list_dated) < MAX_LIST_DATED:
+            self._list_dated[key] = copy.deepcopy(item)  # pipelines change what is yielded
         yield item
+        depth = int(response.meta.get(DEPTH_META, 0)) + 1
         for url in self.scope.capped(page.related_urls(), "related links"):
-            yield from self._article_request(url, None)
+            yield from self._article_request(url, None, related_depth=depth)
         for url in self.scope.capped(page.category_urls(), "category links"):
             yield from self._category_request(url)
 
@@ -395,13 +418,18 @@ class QptdSpider(scrapy.Spider):
         entry: ListingEntry | None,
         priority: int = ARTICLE_PRIORITY,
         hint: ListingHint | None = None,
-    ) -> Iterator[scrapy.Request]:
+        related_depth: int | None = None,
+    ) -> Iterator[Any]:
+        """``related_depth``: found through related links, this many from a list page."""
         target = self.urls.to_fetch(url)
         if target is None or not is_article_url(target) or not self.scope.wanted(target):
             return
         key = self.urls.canonical(target)
         if entry is not None:
             self.discovered.mark_listed(key)
+            self.related.listed(key)
+            if self.discovered.note_list_date(key, entry.published_at_raw):
+                yield from self._redated(key)
             hint = ListingHint(entry.published_at_raw, entry.article_id)
             if self.failures.relisted(key):
                 self.discovered.unsee(key)  # a "dead link" that is listed after all
@@ -420,6 +448,16 @@ class QptdSpider(scrapy.Spider):
             # In the dataset and past re-checking, or safe in a journal waiting for merge.
             self._inc(SKIPPED[decision.reason])
             return
+        beyond_lists = (
+            related_depth is not None
+            and decision.reason == "new"
+            and not self.discovered.is_listed(key)
+        )
+        if beyond_lists and self.related.refuse(key, related_depth or 0):
+            self.discovered.unsee(key)  # a list page showing it later still gets it
+            return
+        if beyond_lists:
+            self.related.scheduled(key)
         self._inc("qptd/articles/scheduled")
         if decision.reason == "recheck":
             self._inc("qptd/incremental/rechecked")
@@ -429,8 +467,35 @@ class QptdSpider(scrapy.Spider):
             # Found through a link, not a list page: remembered until fetched.
             self.incremental.remember_pending(key, self.run.run_id, hint.as_record())
         yield article_request(
-            target, hint, decision, self.parse_article, self.request_failed, priority, self.dedup
+            target,
+            hint,
+            decision,
+            self.parse_article,
+            self.request_failed,
+            priority,
+            self.dedup,
+            depth=related_depth or 0,
         )
+
+    def _redated(self, key: str) -> Iterator[ArticleItem]:
+        """An article already exported with a list page's date, dated more finely by
+        another list page: the same item again with the finer date (the merge keeps the
+        journal's last copy of a URL), so that which list is read first does not matter."""
+        item = self._list_dated.get(key)
+        text = self.discovered.list_date(key)
+        if item is None or text is None:
+            return
+        limit = datetime.fromisoformat(item.crawled_at) if item.crawled_at else None
+        finer = first_plausible_date([("listing", text)], limit)
+        if finer is None:
+            return
+        item = copy.deepcopy(item)
+        item.published_at = finer.isoformat()
+        item.published_at_precision = finer.precision
+        item.published_at_raw = finer.text
+        self._list_dated[key] = copy.deepcopy(item)
+        self._inc("qptd/dates/list_date_refined")
+        yield item
 
     def _category_request(self, url: str) -> Iterator[scrapy.Request]:
         target = self.urls.to_fetch(url)
@@ -471,6 +536,8 @@ class QptdSpider(scrapy.Spider):
         retry = self.failures.handle(request, kind, error, self)
         if retry is not None:
             yield retry
+        elif request is not None and request.meta.get("qptd_page") == "article":
+            self.related.failed(self.urls.canonical(asked_url(request)))
 
     def record_unschedulable(self, request: scrapy.Request, error: str) -> None:
         """A request the scheduler could not take (see ``crawl.scheduler``)."""
@@ -491,5 +558,8 @@ class QptdSpider(scrapy.Spider):
             self._inc("qptd/dates/displayed_machine_apart")
 
     def _inc(self, key: str) -> None:
+        self._add(key, 1)
+
+    def _add(self, key: str, count: int) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            self.crawler.stats.inc_value(key, count)

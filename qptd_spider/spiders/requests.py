@@ -19,6 +19,8 @@ from ..pages import ListingHint
 ARTICLE_PRIORITY = 2
 LISTING_PRIORITY = 1
 CARRIED_PRIORITY = 3  # pages an earlier crawl could not get come first
+# request.meta: how many related links away from a list page an article was found.
+DEPTH_META = "qptd_related_depth"
 
 
 def article_request(
@@ -29,9 +31,13 @@ def article_request(
     errback: Callable[..., Any],
     priority: int = ARTICLE_PRIORITY,
     dedup_by_spider: bool = True,
+    depth: int = 0,
 ) -> scrapy.Request:
-    """``dedup_by_spider``: the spider de-duplicates itself (Scrapy's filter is skipped)."""
+    """``dedup_by_spider``: the spider de-duplicates itself (Scrapy's filter is skipped);
+    ``depth``: related links followed from a list page to this article."""
     meta: dict[str, Any] = {"qptd_page": "article"}
+    if depth:
+        meta[DEPTH_META] = depth
     if decision.reason == "recheck":
         meta["handle_httpstatus_list"] = [304]  # unchanged since our copy: 304
         if decision.warc_ref:
