@@ -97,3 +97,21 @@ def test_day_precision_is_said_not_passed_off_as_midnight() -> None:
     }
     normalize_date(item)
     assert item["published_at_precision"] == "day"
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso", "precision"),
+    [
+        # The last minute of a day is a time; "24:05" is no time: the day alone is kept.
+        ("23:59 20/11/2018", "2018-11-20T23:59:00+07:00", "minute"),
+        ("24:05 20/11/2018", "2018-11-20T00:00:00+07:00", "day"),
+        ("Thứ ba, 20/11/2018 | 24:05", "2018-11-20T00:00:00+07:00", "day"),
+        ("20/11/2018 08:60", "2018-11-20T00:00:00+07:00", "day"),
+        ("20/11/2018 08:59:60", "2018-11-20T00:00:00+07:00", "day"),
+        ("20/11/2018 08:59:59", "2018-11-20T08:59:59+07:00", "second"),
+    ],
+)
+def test_a_time_out_of_range_keeps_the_day(raw: str, iso: str, precision: str) -> None:
+    parsed = parse_date(raw)
+    assert parsed is not None
+    assert (parsed.isoformat(), parsed.precision) == (iso, precision)
