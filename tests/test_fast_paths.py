@@ -48,9 +48,10 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
 def _clean_by_definition(text: str) -> str:
-    """NFC, zero-width characters removed, white space runs made one space, trimmed."""
-    text = unicodedata.normalize("NFC", text)
+    """Zero-width characters removed, NFC, white space runs made one space, trimmed (NFC
+    after the removal: a removed character may have parted a letter from its mark)."""
     text = "".join(c for c in text if c not in ZERO_WIDTH)
+    text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
 
 

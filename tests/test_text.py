@@ -8,6 +8,7 @@ import pytest
 from qptd_spider.normalize.text import (
     clean_metadata,
     clean_whitespace,
+    join_clean,
     name_case,
     old_style_tones,
     split_dateline,
@@ -52,6 +53,21 @@ def test_decomposed_input_comes_out_composed() -> None:
 )
 def test_clean_whitespace(text: str, expected: str) -> None:
     assert clean_whitespace(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ho\u200b\u0300a",  # a zero-width space between a letter and its tone mark
+        "Ho\u00ad\u0300a",  # a soft hyphen there
+        "Ho\ufeff\u200d\u0300a",
+    ],
+)
+def test_zero_width_between_a_letter_and_its_mark_still_gives_nfc(text: str) -> None:
+    # Issue 22, point 8: NFC used to run before the zero-width characters went, leaving
+    # "o" + U+0300 decomposed once they were removed.
+    assert clean_whitespace(text) == "H\u00f2a"
+    assert join_clean([text, "b"]) == "H\u00f2a b"
 
 
 @pytest.mark.parametrize(

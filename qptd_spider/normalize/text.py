@@ -39,13 +39,17 @@ def _clean_inside(text: str) -> bool:
 
 def clean_whitespace(text: str) -> str:
     """NFC, zero-width characters removed, every run of white space made one space, trimmed."""
-    text = nfc(text)
     if not text.isprintable():
+        # Before NFC: a zero-width character between a letter and its combining mark
+        # ("o\u200b\u0300") keeps them apart until it is gone.
         if _ZERO_WIDTH.search(text):
             text = _ZERO_WIDTH.sub("", text)
         # The non-breaking space is the one the CMS editor leaves most; replacing it is far
         # cheaper than splitting the text into words.
         text = text.replace("\xa0", " ")
+    # Spaces (and the line breaks split() removes below) are starters no composition
+    # begins or ends with: NFC here is the NFC of the result.
+    text = nfc(text)
     # Text clean inside only needs trimming. Most text is (the page parser cleaned it;
     # normalizers and re-parses see it again).
     if _clean_inside(text):
