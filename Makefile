@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench report-screenshot
+.PHONY: venv demo test lint format typecheck fixtures docs clean system-deps bench report-screenshot mutation
 
 # The product (qptd, with the distributed extra for its tests) and the test harness
 # (harness/: replica, evaluation, demo), both editable.
@@ -58,6 +58,45 @@ report-screenshot: $(STAMP)
 	$(BIN)/qptd report --exports exports/demo
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,2600 \
 	  --screenshot=docs/report.png file://$(CURDIR)/exports/demo/report.html
+
+# Mutation testing (docs/TESTING.md): mutmut changes the core modules one small edit at a
+# time and runs the fast tests that reach each edit; prints the score and every survivor as
+# a diff. Not part of `make test` (long on 2 cores): narrow it with MUTATE (files or globs)
+# and MUTATION_TESTS, e.g. `make mutation MUTATE=qptd_spider/urls.py MUTATION_TESTS=tests/test_urls.py`.
+# It runs in a copy (build/mutation/) of the working tree, never in the tree itself.
+MUTATE ?= qptd_spider/normalize/*.py qptd_spider/pages/*.py qptd_spider/urls.py \
+	qptd_spider/dataset/merge.py qptd_spider/dataset/versions.py qptd_spider/crawl/incremental.py \
+	qptd_spider/crawl/failures.py qptd_spider/crawl/state.py qptd_spider/warc.py
+MUTATION_TESTS ?= tests/test_signature.py tests/test_dates.py tests/test_text.py tests/test_urls.py \
+	tests/test_article_page.py tests/test_listing_page.py tests/test_body_reading.py \
+	tests/test_fast_paths.py tests/test_real_cms.py tests/test_items.py tests/test_evidence.py \
+	tests/test_discovery.py tests/test_policies.py tests/test_state.py tests/test_dataset.py \
+	tests/test_incremental.py tests/test_archive.py tests/test_faults.py
+MUTATION_DIR := build/mutation
+MUTMUT := $(CURDIR)/$(BIN)/mutmut
+
+mutation: $(STAMP)
+	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)
+	git ls-files -z -c -o --exclude-standard qptd_spider tests harness pyproject.toml \
+	  | xargs -0 cp --parents -t $(MUTATION_DIR)
+	cp -r schemas $(MUTATION_DIR)/qptd_spider/_schemas
+	@{ echo "[mutmut]"; echo "source_paths = qptd_spider"; echo "only_mutate ="; \
+	  for f in $(wildcard $(MUTATE)); do echo "    $$f"; done; \
+	  echo "pytest_add_cli_args_test_selection ="; \
+	  for f in $(MUTATION_TESTS); do echo "    $$f"; done; \
+	  printf 'pytest_add_cli_args =\n    -m\n    not integration\n    -p\n    no:cacheprovider\n'; \
+	} > $(MUTATION_DIR)/setup.cfg
+	@echo "mutating $(words $(wildcard $(MUTATE))) files; log in $(MUTATION_DIR)/mutmut.log"
+	cd $(MUTATION_DIR) && $(MUTMUT) run --max-children 2 > mutmut.log 2>&1 \
+	  || { tail -40 mutmut.log; exit 1; }
+	@cd $(MUTATION_DIR) && for m in $$($(MUTMUT) results | awk -F: '/: survived/ {print $$1}'); do \
+	  $(MUTMUT) show $$m; echo; done > survivors.diff; cat survivors.diff
+	@cd $(MUTATION_DIR) && $(MUTMUT) export-cicd-stats > /dev/null && $(CURDIR)/$(BIN)/python -c \
+	  'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+	  n = s["total"] - s["skipped"]; k = s["killed"] + s["timeout"]; \
+	  survived, untested = s["survived"], s["no_tests"]; \
+	  print(f"mutation score: {k} of {n} mutants killed ({k / max(n, 1):.1%}); {survived} " \
+	        f"survived, {untested} reached by no test (diffs: $(MUTATION_DIR)/survivors.diff)")'
 
 docs: $(STAMP)
 	$(BIN)/qptd schema-docs
