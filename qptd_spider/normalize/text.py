@@ -15,7 +15,11 @@ _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 # New style puts the tone on the second vowel of an open "oa", "oe", "uy" syllable
 # ("hoà", "khoẻ", "thuỷ"); the portal mostly writes the old style ("hòa", "khỏe", "thủy").
 # "qu" is a consonant, so "quý" keeps its mark on "y" in both styles: skip after q.
-_NEW_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![^\W\d_])")
+# The tone mark must end the vowel: in NFD a dot below sorts before a hat or breve
+# ("ặ" is a, dot, breve), and "hoặc", "oệ" are no plain "oa", "oe".
+_NEW_STYLE = re.compile(
+    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![\u0300-\u036f])(?![^\W\d_])"
+)
 _VALID_PAIRS = {"oa", "oe", "uy"}
 # The same place in NFC: o or u before a, e or y carrying a tone (a composed letter). Text
 # without one has nothing to move, and most text has none: it skips two normalizations.
