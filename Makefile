@@ -77,14 +77,22 @@ MUTMUT := $(CURDIR)/$(BIN)/mutmut
 
 mutation: $(STAMP)
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)
-	git ls-files -z -c -o --exclude-standard qptd_spider tests harness pyproject.toml \
+	git ls-files -z -c -o --exclude-standard qptd_spider tests harness docs schemas README.md \
+	  pyproject.toml \
 	  | xargs -0 cp --parents -t $(MUTATION_DIR)
 	cp -r schemas $(MUTATION_DIR)/qptd_spider/_schemas
 	@{ echo "[mutmut]"; echo "source_paths = qptd_spider"; echo "only_mutate ="; \
 	  for f in $(wildcard $(MUTATE)); do echo "    $$f"; done; \
 	  echo "pytest_add_cli_args_test_selection ="; \
 	  for f in $(MUTATION_TESTS); do echo "    $$f"; done; \
-	  printf 'pytest_add_cli_args =\n    -m\n    not integration\n    -p\n    no:cacheprovider\n'; \
+	  echo "# Workers fork from a process that imported the tests but ran none: no memo of a"; \
+	  echo "# clean run (the product's caches, a test module's) answers for a mutant."; \
+	  echo "process_isolation = forkserver"; \
+	  echo "# A worker collects the test files before it runs a test: seconds, not a hang."; \
+	  echo "timeout_constant = 30"; \
+	  printf 'also_copy =\n    docs\n    schemas\n    harness\n    README.md\n'; \
+	  echo "# One hypothesis seed: the same examples for the clean run and every mutant."; \
+	  printf 'pytest_add_cli_args =\n    -m\n    not integration\n    -p\n    no:cacheprovider\n    --hypothesis-seed=0\n'; \
 	} > $(MUTATION_DIR)/setup.cfg
 	@echo "mutating $(words $(wildcard $(MUTATE))) files; log in $(MUTATION_DIR)/mutmut.log"
 	cd $(MUTATION_DIR) && $(MUTMUT) run --max-children 2 > mutmut.log 2>&1 \
@@ -94,9 +102,10 @@ mutation: $(STAMP)
 	@cd $(MUTATION_DIR) && $(MUTMUT) export-cicd-stats > /dev/null && $(CURDIR)/$(BIN)/python -c \
 	  'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
 	  n = s["total"] - s["skipped"]; k = s["killed"] + s["timeout"]; \
-	  survived, untested = s["survived"], s["no_tests"]; \
-	  print(f"mutation score: {k} of {n} mutants killed ({k / max(n, 1):.1%}); {survived} " \
-	        f"survived, {untested} reached by no test (diffs: $(MUTATION_DIR)/survivors.diff)")'
+	  survived, untested, slow = s["survived"], s["no_tests"], s["timeout"]; \
+	  print(f"mutation score: {k} of {n} mutants killed ({k / max(n, 1):.1%}, {slow} of them " \
+	        f"by a timeout); {survived} survived, {untested} reached by no test " \
+	        f"(diffs: $(MUTATION_DIR)/survivors.diff)")'
 
 docs: $(STAMP)
 	$(BIN)/qptd schema-docs
