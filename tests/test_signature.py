@@ -365,6 +365,9 @@ GUARDS = [
     # With two sources the first one named is the source, not the last.
     S("Mạnh Khánh (TTXVN)\nTheo VOV", [A("Mạnh Khánh")], "TTXVN"),
     S("Theo TTXVN\nNguồn: VOV", [], "TTXVN"),
+    # A one-word outlet of four letters that is no Vietnamese word is a brand, a source.
+    S("Minh Hà (Xamo)", [A("Minh Hà")], "Xamo"),
+    S("PV Xamo", [], "Xamo", kind="staff"),
     # A position written before the name is that person's, not dropped.
     S(
         "Đại tá, Chính ủy Lữ đoàn 201, NGUYỄN VĂN A",
