@@ -73,6 +73,25 @@ MUTATION_TESTS ?= tests/test_signature.py tests/test_dates.py tests/test_text.py
 	tests/test_discovery.py tests/test_policies.py tests/test_state.py tests/test_dataset.py \
 	tests/test_incremental.py tests/test_archive.py tests/test_faults.py
 MUTATION_DIR := build/mutation
+# Each mutant's worker is forked from the process that ran the clean tests: their memos (the
+# product's lru_caches, a test module's _cache of parsed pages) would answer instead of the
+# mutated code. This pytest plugin of the copy empties them when a worker's session starts.
+define MUTATION_MEMOS
+"""Empty every memo when a mutant's test session starts (make mutation)."""
+import functools
+import gc
+import sys
+
+
+def pytest_sessionstart(session):
+    for obj in gc.get_objects():
+        if isinstance(obj, functools._lru_cache_wrapper):
+            obj.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("tests.") and isinstance(getattr(module, "_cache", None), dict):
+            module._cache.clear()
+endef
+export MUTATION_MEMOS
 MUTMUT := $(CURDIR)/$(BIN)/mutmut
 
 mutation: $(STAMP)
@@ -81,18 +100,15 @@ mutation: $(STAMP)
 	  pyproject.toml \
 	  | xargs -0 cp --parents -t $(MUTATION_DIR)
 	cp -r schemas $(MUTATION_DIR)/qptd_spider/_schemas
+	@printf '%s\n' "$$MUTATION_MEMOS" > $(MUTATION_DIR)/mutation_memos.py
 	@{ echo "[mutmut]"; echo "source_paths = qptd_spider"; echo "only_mutate ="; \
 	  for f in $(wildcard $(MUTATE)); do echo "    $$f"; done; \
 	  echo "pytest_add_cli_args_test_selection ="; \
 	  for f in $(MUTATION_TESTS); do echo "    $$f"; done; \
-	  echo "# Workers fork from a process that imported the tests but ran none: no memo of a"; \
-	  echo "# clean run (the product's caches, a test module's) answers for a mutant."; \
-	  echo "process_isolation = forkserver"; \
-	  echo "# A worker collects the test files before it runs a test: seconds, not a hang."; \
 	  echo "timeout_constant = 30"; \
-	  printf 'also_copy =\n    docs\n    schemas\n    harness\n    README.md\n'; \
+	  printf 'also_copy =\n    docs\n    schemas\n    harness\n    README.md\n    mutation_memos.py\n'; \
 	  echo "# One hypothesis seed: the same examples for the clean run and every mutant."; \
-	  printf 'pytest_add_cli_args =\n    -m\n    not integration\n    -p\n    no:cacheprovider\n    --hypothesis-seed=0\n'; \
+	  printf 'pytest_add_cli_args =\n    -m\n    not integration\n    -p\n    no:cacheprovider\n    --hypothesis-seed=0\n    -p\n    mutation_memos\n'; \
 	} > $(MUTATION_DIR)/setup.cfg
 	@echo "mutating $(words $(wildcard $(MUTATE))) files; log in $(MUTATION_DIR)/mutmut.log"
 	cd $(MUTATION_DIR) && $(MUTMUT) run --max-children 2 > mutmut.log 2>&1 \
