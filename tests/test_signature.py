@@ -410,3 +410,13 @@ def test_a_signature_of_three_paragraphs_is_split_off_whole() -> None:
         ["Thân bài dài.", "MINH HIẾU"],
         [rank, position, unit],
     )
+
+
+def test_a_glued_signature_keeps_every_paragraph_before_it() -> None:
+    first = "Đoạn mở đầu của bài viết nói về hội trại của các em."
+    second = "Đoạn thứ hai kể lại các hoạt động trong ngày đầu tiên."
+    last = "Các em học sinh vui vẻ tham gia hội trại trong hai ngày."
+    assert split_signature([first, second, f"{last} Kim Nga"]) == (
+        [first, second, last],
+        ["Kim Nga"],
+    )
