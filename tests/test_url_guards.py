@@ -39,3 +39,17 @@ def test_links_to_fetch(href: str, expected: str | None) -> None:
 )
 def test_non_content_folders_are_no_category(url: str, category: bool) -> None:
     assert is_category_url(url) is category
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # An article is its path: whatever query follows is not part of its canonical URL.
+        ("https://qptd.com.vn/tin-tuc/a.html?x=0", "https://quocphongthudo.vn/tin-tuc/a.html"),
+        ("https://quocphongthudo.vn/tin-tuc/a.html/", "https://quocphongthudo.vn/tin-tuc/a.html"),
+        # A list page keeps its page number.
+        ("https://quocphongthudo.vn/tin-tuc/?page=2", "https://quocphongthudo.vn/tin-tuc?page=2"),
+    ],
+)
+def test_canonical_urls(url: str, expected: str) -> None:
+    assert PortalUrls().canonical(url) == expected
