@@ -352,3 +352,53 @@ def test_content_hash_covers_title_lead_and_body_and_nothing_else(
     assert (content_hash(changed) != before) is covered
     # ... and the stored hash is the one of the stored text.
     assert item["content_hash"] == before
+
+
+@pytest.mark.parametrize(
+    ("header", "meta", "published", "source", "precision"),
+    [
+        # The header and a head meta disagree: the date the page shows its readers wins
+        # (the meta is the CMS's save time), the meta is kept beside it.
+        (
+            "Thứ năm, 30/10/2025 | 10:31",
+            "2025-10-29T08:00:00+07:00",
+            "2025-10-30T10:31:00+07:00",
+            "header",
+            "minute",
+        ),
+        # A header of day precision is refined only by a meta of that same day...
+        (
+            "Thứ năm, 30/10/2025",
+            "2025-10-30T10:31:05+07:00",
+            "2025-10-30T10:31:05+07:00",
+            "meta",
+            "second",
+        ),
+        # ...a meta of another day does not replace it.
+        (
+            "Thứ năm, 30/10/2025",
+            "2025-10-27T10:31:05+07:00",
+            "2025-10-30T00:00:00+07:00",
+            "header",
+            "day",
+        ),
+    ],
+)
+def test_the_header_date_is_preferred_over_a_head_meta_that_disagrees(
+    header: str, meta: str, published: str, source: str, precision: str
+) -> None:
+    html = (
+        page_html("handwritten-author-box-reprint")
+        .replace("Thứ năm, 30/10/2025 | 10:31", header)
+        .replace("</head>", f'<meta property="article:published_time" content="{meta}"></head>', 1)
+    )
+    page = ArticlePage(html, "https://quocphongthudo.vn/quoc-te/x.html")
+    decided = page.published()
+    assert decided is not None
+    assert (decided.isoformat(), decided.source, decided.precision) == (
+        published,
+        source,
+        precision,
+    )
+    machine = page.machine_published()
+    assert machine is not None and machine.isoformat() == meta

@@ -37,7 +37,13 @@ REAL_KNOWN_MISSES = {
     "position: real-016",
     # "Theo Báo giấy" (the print edition) names its paper only through the page it is on.
     "source: real-051",
+    # A casing miss of the label, not of the parser: the line writes "Báo Tin Tức", the
+    # paper (TTXVN's) is "Báo Tin tức", the name qptd gives it.
+    "source: real-025",
 }
+# The same in our own set: the label "Vietnamnet" keeps the line's casing; the outlet writes
+# itself "VietNamNet". Label conventions like these are counted apart as casing misses.
+OWN_KNOWN_MISSES = ["source: gen-027: expected ['Vietnamnet'], got ['VietNamNet']"]
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +69,21 @@ def test_real_lines_scores(sets: dict[str, SetScore]) -> None:
     assert real.fields["rank"].exact_rate == 1.0
     assert real.fields["academic_title"].exact_rate == 1.0
     assert (real.fields["position"].cases, real.fields["position"].exact) == (2, 1)
-    assert (real.fields["source"].cases, real.fields["source"].exact) == (38, 37)
+    assert (real.fields["source"].cases, real.fields["source"].exact) == (38, 36)
+    assert real.casing == 1  # real-025
     assert real.statuses["unparsed"] == 1  # the column pen name "NGƯỜI XÂY DỰNG"
 
 
-@pytest.mark.parametrize("label", ["own", "own, held out", "replica"])
-def test_own_and_replica_are_all_right(sets: dict[str, SetScore], label: str) -> None:
+@pytest.mark.parametrize(
+    ("label", "known"),
+    [("own", OWN_KNOWN_MISSES), ("own, held out", OWN_KNOWN_MISSES), ("replica", [])],
+)
+def test_own_and_replica_are_all_right(
+    sets: dict[str, SetScore], label: str, known: list[str]
+) -> None:
     score = sets[label]
-    assert score.misses() == []
+    assert score.misses() == known
+    assert score.casing == len(known)
     assert score.statuses["partial"] == 0
 
 
@@ -133,6 +146,22 @@ def test_comparisons_read_labels_the_way_people_write_them() -> None:
     assert _same_source("QĐND (Báo Quân đội nhân dân)", "QĐND")
     assert _same_source("Báo Quảng Ngãi", "Quảng Ngãi")
     assert not _same_source("Tiền Phong (bản in)", "Báo giấy")
+
+
+def test_a_value_in_the_wrong_case_is_a_miss_counted_as_casing() -> None:
+    """Issue 22: the comparison folded case, so a name or rank left in capitals scored as
+    right. Values are compared exactly; a casing-only miss is also counted apart."""
+    score = FieldScore()
+    score.add("a", ["Đại tá"], ["ĐẠI TÁ"], "rank")
+    score.add("b", ["Thượng úy"], ["Thượng uý"], "rank")  # tone style: a miss too
+    score.add("c", ["Đại tá"], ["Thượng tá"], "rank")
+    assert (score.cases, score.exact, score.casing, score.true_positives) == (3, 0, 2, 0)
+    names = NameScore()
+    names.add("a", ["Nguyễn Văn A"], ["NGUYỄN VĂN A"])
+    names.add("b", ["Minh Hà"], ["Minh  Hà"])  # spacing is not a difference
+    assert (names.cases, names.exact, names.casing, names.true_positives) == (2, 1, 1, 1)
+    assert not _same_title("ThS", "THS")
+    assert not _same_source("Báo Quảng Ngãi", "báo quảng ngãi")
 
 
 def test_field_score_counts() -> None:

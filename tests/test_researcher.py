@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from huggingface_hub import DatasetCard
 
 from qptd_spider.dataset import merge_files
 from qptd_spider.dataset.card import REPO_PLACEHOLDER
-from qptd_spider.dataset.configs import Mention, build_people, name_key, text_of
+from qptd_spider.dataset.configs import Mention, build_people, name_key
 from qptd_spider.dataset.hf import export_hf
 from qptd_spider.dataset.report import render_report
 from qptd_spider.dataset.stats import version_stats
@@ -125,8 +126,22 @@ def test_every_config_loads_with_datasets(exported: Path) -> None:
     articles = loaded["default"]
     assert loaded["text"].num_rows == articles.num_rows
     by_url = {r["url"]: r for r in articles}
+    # The text config's promise, written out here (not computed by configs.text_of): title,
+    # lead and body, each a paragraph, a missing part leaving no blank paragraph.
+    shapes: Counter[tuple[bool, bool]] = Counter()
     for row in loaded["text"]:
-        assert row["text"] == text_of(by_url[row["url"]])
+        article = by_url[row["url"]]
+        title, lead, body = article["title"], article["lead"], article["body"]
+        shapes[bool(lead), bool(body)] += 1
+        if lead and body:
+            assert row["text"] == f"{title}\n\n{lead}\n\n{body}"
+        elif lead or body:
+            assert row["text"] == f"{title}\n\n{lead or body}"
+        else:
+            assert row["text"] == title
+    # The 25 articles of the stored fixtures (one per article): 24 with lead and body, one
+    # without a lead.
+    assert shapes == {(True, True): 24, (False, True): 1}
     images = [(r["url"], img["url"]) for r in articles for img in r["images"]]
     assert sorted((r["url"], r["image_url"]) for r in loaded["images"]) == sorted(images)
     names = {a["name"] for r in articles for a in r["authors"]}

@@ -350,3 +350,73 @@ def test_vocabulary_lookups_fold_case_and_tone_style() -> None:
     assert fold("Thành Uỷ") == fold("thành ủy")
     assert known_outlet("qđnd online") == "Báo Quân đội nhân dân"
     assert known_outlet("Báo Không Có") is None
+
+
+# -- guards: each row kills a mutant that survived the suite (issue 22) ------------------------
+# Kept apart from CASES so a row says which mistake it stands against.
+GUARDS = [
+    # A one-digit hour in a credit line is a time stamp, not part of the name.
+    S("MINH HÀ 8:15 20/11/2018", [A("Minh Hà")]),
+    # A rank written in capitals is re-cased like the name ("ĐẠI TÁ", not kept in capitals).
+    S("ĐẠI TÁ NGUYỄN VĂN A", [A("Nguyễn Văn A", rank="Đại tá")]),
+    S("THƯỢNG UÝ TRẦN VĂN B", [A("Trần Văn B", rank="Thượng úy")]),
+    # "PGS, TSKH" written apart is still the one title "PGS.TSKH".
+    S("PGS, TSKH NGUYỄN VĂN B", [A("Nguyễn Văn B", academic_title="PGS.TSKH")]),
+    # With two sources the first one named is the source, not the last.
+    S("Mạnh Khánh (TTXVN)\nTheo VOV", [A("Mạnh Khánh")], "TTXVN"),
+    S("Theo TTXVN\nNguồn: VOV", [], "TTXVN"),
+    # A one-word outlet of four letters that is no Vietnamese word is a brand, a source.
+    S("Minh Hà (Xamo)", [A("Minh Hà")], "Xamo"),
+    S("PV Xamo", [], "Xamo", kind="staff"),
+    # A position written before the name is that person's, not dropped.
+    S(
+        "Đại tá, Chính ủy Lữ đoàn 201, NGUYỄN VĂN A",
+        [A("Nguyễn Văn A", rank="Đại tá", position="Chính ủy Lữ đoàn 201")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "authors", "source", "organization", "kind", "status"),
+    GUARDS,
+    ids=[c[0][:40] for c in GUARDS],
+)
+def test_parse_signature_guards(
+    raw: str,
+    authors: list[dict[str, Any]],
+    source: str | None,
+    organization: str | None,
+    kind: str | None,
+    status: str,
+) -> None:
+    test_parse_signature(raw, authors, source, organization, kind, status)
+
+
+@pytest.mark.parametrize(
+    "raw", ["MINH HIẾU - MINH HIẾU", "Bài: MINH HIẾU - Ảnh: MINH HIẾU", "Minh Hiếu\nMINH HIẾU"]
+)
+def test_a_person_named_twice_is_one_author(raw: str) -> None:
+    assert [a.name for a in parse_signature(raw).authors] == ["Minh Hiếu"]
+
+
+def test_a_signature_of_three_paragraphs_is_split_off_whole() -> None:
+    rank, position, unit = "Đại tá NGUYỄN VĂN A", "Phó Chính ủy", "Bộ Tư lệnh Thủ đô Hà Nội"
+    assert split_signature(["Thân bài dài.", rank, position, unit]) == (
+        ["Thân bài dài."],
+        [rank, position, unit],
+    )
+    # Three lines at most: a fourth short line above them stays in the body.
+    assert split_signature(["Thân bài dài.", "MINH HIẾU", rank, position, unit]) == (
+        ["Thân bài dài.", "MINH HIẾU"],
+        [rank, position, unit],
+    )
+
+
+def test_a_glued_signature_keeps_every_paragraph_before_it() -> None:
+    first = "Đoạn mở đầu của bài viết nói về hội trại của các em."
+    second = "Đoạn thứ hai kể lại các hoạt động trong ngày đầu tiên."
+    last = "Các em học sinh vui vẻ tham gia hội trại trong hai ngày."
+    assert split_signature([first, second, f"{last} Kim Nga"]) == (
+        [first, second, last],
+        ["Kim Nga"],
+    )

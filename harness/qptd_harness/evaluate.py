@@ -18,8 +18,11 @@ the field, plus the share of signatures the parser marks ``partial`` or ``unpars
 Then the date set (exact time and precision) and, with ``--compare``, trafilatura and
 news-please on the same replica pages (``pip install '.[eval]'``).
 
-The expected values come from the labels and the replica's own knowledge; comparisons use
-this module's own folding (case, spacing, tone style), never the parser's vocabulary.
+The expected values come from the labels and the replica's own knowledge, never the
+parser's vocabulary. Values are compared exactly (Unicode NFC, spacing collapsed): a name,
+rank or source in the wrong case is a miss, as a researcher would see it. Misses that differ
+only in case or tone style ("uỷ"/"ủy") are also counted apart (``casing``), so a casing bug
+is told from a wrong value.
 """
 
 from __future__ import annotations
@@ -60,39 +63,59 @@ UNLABELLED = object()  # a field the set does not label (the real set has no rol
 _NEW_STYLE = (("uỷ", "ủy"), ("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oạ", "ọa"), ("uý", "úy"))
 
 
+def _norm(text: str) -> str:
+    """The text as compared: NFC, spacing collapsed; case and tone style kept."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+    """A lenient key (case and tone style folded): to align the authors found with the
+    labelled ones, and to tell a casing-only miss. Never what decides a match."""
+    text = _norm(text).casefold()
     for new, old in _NEW_STYLE:
         text = text.replace(new, old)
     return text
 
 
-def _same_title(expected: str, got: str) -> bool:
-    """ "ThS." and "ThS", "PGS. TS" and "PGS.TS" are one title."""
-    return re.sub(r"[.\s]", "", _fold(expected)) == re.sub(r"[.\s]", "", _fold(got))
+def _same_title(expected: str, got: str, key: Callable[[str], str] = _norm) -> bool:
+    """ "ThS." and "ThS", "PGS. TS" and "PGS.TS" are one title ("THS" is not "ThS")."""
+    return re.sub(r"[.\s]", "", key(expected)) == re.sub(r"[.\s]", "", key(got))
 
 
-def _source_forms(label: str) -> set[str]:
+def _without_paper(form: str) -> str:
+    # "Báo" (newspaper) before a paper's name is optional: "Báo Quảng Ngãi", "Quảng Ngãi".
+    return form.removeprefix("Báo ").removeprefix("báo ")
+
+
+def _source_forms(label: str, key: Callable[[str], str] = _norm) -> set[str]:
     """A source label and the forms it accepts: "QĐND (Báo Quân đội nhân dân)" accepts
-    either part; a leading "báo" (newspaper) is optional on both sides."""
-    forms = {_fold(label)}
+    either part; a leading "Báo" (newspaper) is optional on both sides."""
+    forms = {key(label)}
     if m := re.match(r"^(.*?)\s*\((.*)\)\s*$", label):
-        forms |= {_fold(m.group(1)), _fold(m.group(2))}
-    return forms | {f.removeprefix("báo ") for f in forms}
+        forms |= {key(m.group(1)), key(m.group(2))}
+    return forms | {_without_paper(f) for f in forms}
 
 
-def _same_source(expected: str, got: str) -> bool:
-    return bool({_fold(got), _fold(got).removeprefix("báo ")} & _source_forms(expected))
+def _same_source(expected: str, got: str, key: Callable[[str], str] = _norm) -> bool:
+    return bool({key(got), _without_paper(key(got))} & _source_forms(expected, key))
 
 
-def _same(name: str, expected: Any, got: Any) -> bool:
+def _same(name: str, expected: Any, got: Any, key: Callable[[str], str] = _norm) -> bool:
+    """``expected`` and ``got`` are the same value: exactly, or under ``key``."""
     if expected is None or got is None:
         return expected is got
     if name == "academic_title":
-        return _same_title(expected, got)
+        return _same_title(expected, got, key)
     if name == "source":
-        return _same_source(expected, got)
-    return bool(_fold(expected) == _fold(got))
+        return _same_source(expected, got, key)
+    return bool(key(expected) == key(got))
+
+
+def _casing_only(name: str, expected: list[Any], predicted: list[Any]) -> bool:
+    """A miss whose values differ only in case or tone style."""
+    return len(expected) == len(predicted) and all(
+        _same(name, e, p, _fold) for e, p in zip(expected, predicted, strict=True)
+    )
 
 
 # -- scores ----------------------------------------------------------------------------------
@@ -109,6 +132,7 @@ class FieldScore:
     predicted: int = 0
     expected: int = 0
     misses: list[str] = field(default_factory=list)
+    casing: int = 0  # misses that differ only in case or tone style (counted in misses too)
 
     def add(self, case_id: str, expected: list[Any], predicted: list[Any], name: str = "") -> None:
         """One case: ``expected`` and ``predicted`` values, aligned."""
@@ -127,6 +151,7 @@ class FieldScore:
         ):
             self.exact += 1
         else:
+            self.casing += _casing_only(name, expected, predicted)
             self.misses.append(f"{case_id}: expected {expected!r}, got {predicted!r}")
 
     @property
@@ -147,6 +172,7 @@ class FieldScore:
             "exact": round(self.exact_rate, 4),
             "precision": round(self.precision, 4),
             "recall": round(self.recall, 4),
+            "casing": self.casing,
             "misses": self.misses,
         }
 
@@ -160,12 +186,13 @@ class NameScore(FieldScore):
         self.cases += 1
         self.expected += len(expected)
         self.predicted += len(predicted)
-        wanted = Counter(_fold(n) for n in expected)
-        got = Counter(_fold(n) for n in predicted)
+        wanted = Counter(_norm(n) for n in expected)
+        got = Counter(_norm(n) for n in predicted)
         self.true_positives += sum((wanted & got).values())
-        if [_fold(n) for n in expected] == [_fold(n) for n in predicted]:
+        if [_norm(n) for n in expected] == [_norm(n) for n in predicted]:
             self.exact += 1
         else:
+            self.casing += [_fold(n) for n in expected] == [_fold(n) for n in predicted]
             self.misses.append(f"{case_id}: expected {expected!r}, got {predicted!r}")
 
 
@@ -189,6 +216,11 @@ class SetScore:
     def misses(self) -> list[str]:
         return [f"{name}: {m}" for name, s in self.fields.items() for m in s.misses]
 
+    @property
+    def casing(self) -> int:
+        """Misses that differ from the label only in case or tone style."""
+        return sum(s.casing for s in self.fields.values())
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "signatures": self.signatures,
@@ -196,6 +228,7 @@ class SetScore:
             "status": dict(self.statuses),
             "unparsed_share": round(self.unparsed_share, 4),
             "partial_share": round(self.partial_share, 4),
+            "casing_misses": self.casing,
         }
 
 
@@ -482,6 +515,8 @@ def signatures_table(sets: list[SetScore]) -> list[str]:
         lines.append(f"  {name:<15}{cells}")
     lines.append(f"  {'partial':<15}" + "".join(f"{s.partial_share:>26.1%}" for s in sets))
     lines.append(f"  {'unparsed':<15}" + "".join(f"{s.unparsed_share:>26.1%}" for s in sets))
+    # Misses above that differ only in case or tone style: a casing bug, or a label's casing.
+    lines.append(f"  {'casing misses':<15}" + "".join(f"{s.casing:>26}" for s in sets))
     return lines
 
 
