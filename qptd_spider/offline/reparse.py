@@ -369,6 +369,9 @@ class Reparser(OfflineRun):
     def _work_of(self, pending: _Pending, target: PortalUrls | None, path: Path) -> Iterator[Work]:
         """What to parse of one response record (nothing: a page that is no article)."""
         record = pending.record
+        # The list hint of the fetch that gave this row: a 304's own (the list that led to
+        # the re-check), else the one of the copy it refers to.
+        hint = (pending.metadata or {}).get("listing_hint") or {}
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         if not is_article_url(url):
             self.result.skipped += 1  # list pages, robots.txt, sitemaps
@@ -401,7 +404,7 @@ class Reparser(OfflineRun):
             body=record.qptd_payload,
             headers=tuple(record.http_headers.headers),
             max_size=self.max_size,
-            hint=(pending.metadata or {}).get("listing_hint") or {},
+            hint=hint or (pending.metadata or {}).get("listing_hint") or {},
             date=record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"),
             warc_record=WarcRef(
                 pending.file, pending.offset, record.rec_headers.get_header("WARC-Record-ID")

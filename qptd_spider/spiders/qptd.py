@@ -370,8 +370,15 @@ class QptdSpider(scrapy.Spider):
             yield from self._failed(response.request, "truncated", "response ended early")
             return
         best = self.discovered.list_date(key)
-        if hint is not None and best is not None and best != hint.published_at_raw:
-            # Another list page dated it more finely than the one that scheduled it.
+        if (
+            hint is not None
+            and hint.published_at_raw is not None
+            and best is not None
+            and best != hint.published_at_raw
+        ):
+            # Another list page dated it more finely than the one that scheduled it. A page
+            # scheduled without a list date (a home or related link) keeps none: its archived
+            # record has none, and a re-parse must give the row the crawl gave.
             hint = ListingHint(best, hint.article_id)
         page = ArticlePage(page_text(response), response.url, hint)
         kind = "soft_404" if is_soft_404_url(response.url) else page.problem()
