@@ -358,3 +358,20 @@ def test_nothing_to_merge_names_the_roots_where_runs_wait(
         f"  1 run(s) waiting in the exports root {replica_root}: "
         f"qptd merge --exports {replica_root}",
     ]
+
+
+def test_a_damaged_crawl_state_at_crawl_start_is_one_line(
+    start_replica: StartReplica, tmp_path: Path
+) -> None:
+    """Issue 22, point 17: a corrupted crawl-state.sqlite ended the crawl in a traceback."""
+    server = start_replica(5)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "crawl-state.sqlite").write_bytes(b"this is not a database" * 100)
+    done = _run(_command(server, exports))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"qptd crawl: the crawl state {exports / 'crawl-state.sqlite'} is damaged"
+    )

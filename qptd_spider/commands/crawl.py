@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
+from contextlib import closing
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -96,4 +99,21 @@ class Command(ScrapyCrawl):
             return f"the exports root {root} is not writable: {exc.strerror or exc}"
         if not os.access(root, os.W_OK):
             return f"the exports root {root} is not writable"
+        return damaged_state(root / "crawl-state.sqlite")
+
+
+def damaged_state(path: Path) -> str | None:
+    """Why the crawl state file cannot be read (None: absent or readable). It is the
+    crawler's own memory; what the dataset holds is read from the dataset."""
+    if not path.exists():
         return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return (
+            f"the crawl state {path} is damaged ({exc}): move it aside and crawl again (what "
+            "the dataset holds is read from the dataset; validators and carried failures "
+            "start afresh)"
+        )
+    return None

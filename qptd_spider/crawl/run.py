@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -320,7 +321,16 @@ class RunExtension:
             return RedisCrawlState.from_settings(  # type: ignore[return-value]
                 self.crawler.settings, seed_from=path, crawler=self.crawler
             )
-        return CrawlState(path)
+        try:
+            return CrawlState(path)
+        except sqlite3.DatabaseError as exc:
+            # A damaged state file: the crawler's own memory (validators, failures,
+            # frontier), never what the dataset holds, which lives in the dataset.
+            raise CrawlSetupError(
+                f"the crawl state {path} is damaged ({exc}): move it aside and crawl again "
+                "(what the dataset holds is read from the dataset; validators and carried "
+                "failures start afresh)"
+            ) from None
 
     def _lock(self, path: Path, what: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
