@@ -970,3 +970,16 @@ def test_an_unreadable_index_is_read_from_the_version_files(tmp_path: Path) -> N
     merge_files(tmp_path, [write_run(tmp_path / "a.parquet", rows)], "v1")
     (layout.version("v1") / "_index.parquet").write_bytes(b"not parquet")
     assert sorted(held_articles(layout)) == sorted(r["url"] for r in rows)
+
+
+def test_a_killed_exports_staging_folders_are_cleaned_by_the_next_export(tmp_path: Path) -> None:
+    """Issue 22, point 17: a killed export's staging folders were never removed."""
+    merge_files(tmp_path, [write_run(tmp_path / "runs" / "a.parquet", items())])
+    layout = layout_at(tmp_path)
+    export_hf(layout)
+    leftover = layout.hf_builds / ".20260101T000000Z.staging-999999"
+    (leftover / "data").mkdir(parents=True)
+    (leftover / "data" / "train.parquet").write_bytes(b"half a file")
+    export_hf(layout)
+    assert not leftover.exists()
+    assert sorted(p.name for p in layout.hf_builds.iterdir()) == [layout.hf.resolve().name]

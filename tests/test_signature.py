@@ -420,3 +420,11 @@ def test_a_glued_signature_keeps_every_paragraph_before_it() -> None:
         [first, second, last],
         ["Kim Nga"],
     )
+
+
+@pytest.mark.parametrize("line", ["(BBT)", "(PV)", "Minh Hà (BBT)", "(CTV)"])
+def test_a_staff_credit_in_brackets_is_staff_not_an_agency(line: str) -> None:
+    """Issue 22: "(BBT)", the editorial board, was read as an agency's abbreviation."""
+    signature = parse_signature([line])
+    assert signature.source is None
+    assert signature.staff is True

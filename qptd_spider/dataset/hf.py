@@ -135,7 +135,11 @@ def export_hf(layout: ExportsLayout, note: str | None = None, check: bool = Fals
         manifest = load_manifest(version)
         build = layout.hf_builds / version.name
         staging = build.with_name(f".{version.name}.staging-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
+        # Under the writer lock no other export runs: any staging folder is a killed
+        # export's leftover (a full copy of the configs), never to be finished.
+        if layout.hf_builds.is_dir():
+            for leftover in layout.hf_builds.glob(".*.staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
         (staging / "data").mkdir(parents=True)
         configs = _configs(version, staging)
         num_bytes = sum(p.stat().st_size for p in (staging / "data").glob("*.parquet"))

@@ -644,11 +644,12 @@ def _add_bracket(asm: _Assembler, inner: str, role: str | None, line_start: bool
     if inner in vocab.NO_ONE_SET:
         asm.signature.credits_no_one = True
         return
+    if inner in vocab.STAFF_SET:
+        # Before the abbreviation test: "(BBT)", "(PV)" are the paper's own staff.
+        asm.signature.staff = True
+        return
     if (outlet := _outlet(inner, after_person=False)) is not None or _is_abbreviation(inner):
         asm.add_source(outlet or inner)
-        return
-    if inner in vocab.STAFF_SET:
-        asm.signature.staff = True
         return
     rest, ranks, titles = _strip_prefixes(inner)
     if _is_person_name(rest) and (asm.current is None or ranks or titles):
