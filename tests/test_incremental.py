@@ -39,6 +39,9 @@ def test_second_crawl_of_an_unchanged_portal_fetches_no_old_article(
     # Every article once, and some of the second paths the portal lists them under too.
     aliases = sum(1 for i in range(80) if server.portal.alias_of(i))
     assert 80 <= second["qptd/incremental/skipped_known"] <= 80 + aliases
+    # Each category's paging ends once, at its last page or at a page of known articles.
+    ends = second["qptd/pagination/stop/known"] + second.get("qptd/pagination/stop/last_page", 0)
+    assert ends == first["qptd/pagination/stop/last_page"]
     assert second["qptd/pagination/stop/known"] >= 1
     # Listing pages are always fetched; articles are not: a small share of the first crawl.
     assert second["downloader/request_count"] < first["downloader/request_count"] / 3

@@ -162,9 +162,14 @@ def _related(portal: Portal, i: int) -> list[tuple[str, str]]:
         for r in a.related
         if r < portal.n_articles
     ]
-    if i % 9 == 4:
-        links.append((f"/quoc-te/bai-viet-da-go-bo-{i}.html", "Bài viết đã gỡ"))
+    if (removed := removed_article_path(i)) is not None:
+        links.append((removed, "Bài viết đã gỡ"))
     return links
+
+
+def removed_article_path(i: int) -> str | None:
+    """The article taken down that article ``i`` still links to, if any (a dead link)."""
+    return f"/quoc-te/bai-viet-da-go-bo-{i}.html" if i % 9 == 4 else None
 
 
 def article_page(portal: Portal, i: int, variants: Variants | None = None) -> str:
