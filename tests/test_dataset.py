@@ -983,3 +983,21 @@ def test_a_killed_exports_staging_folders_are_cleaned_by_the_next_export(tmp_pat
     export_hf(layout)
     assert not leftover.exists()
     assert sorted(p.name for p in layout.hf_builds.iterdir()) == [layout.hf.resolve().name]
+
+
+def test_diff_shows_a_changed_body_as_a_word_level_excerpt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a changed body showed only as content_hash old → new."""
+    first = items()[:3]
+    merge_files(tmp_path, [write_run(tmp_path / "r1.parquet", first)], "v1")
+    old_body = first[0]["body"]
+    words = old_body.split()
+    new_body = " ".join([*words[:5], "SỬA", *words[6:]])
+    edited = _changed(first[0], "2026-02-01T00:00:00+00:00", body=new_body)
+    merge_files(tmp_path, [write_run(tmp_path / "r2.parquet", [edited])], "v2")
+    assert main(["diff", "--exports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    context = " ".join(words[:5])
+    assert f"body: … {context} [-{words[5]}-] {{+SỬA+}} {' '.join(words[6:12])} …" in out
+    assert "'old':" not in out and f"{first[0]['url']}:" in out

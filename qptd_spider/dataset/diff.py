@@ -1,12 +1,14 @@
 """``qptd diff``: what changed between two versions of the dataset.
 
 Added, removed and changed URLs, and per field how many rows changed, with a few examples
-(old and new value). Read year by year, with the bodies compared through their hash, so two
-versions of any size are compared in little memory.
+(old and new value); a changed text (title, lead, body: the ``content_hash``) is shown as a
+short word-level diff excerpt. Read year by year, with the bodies compared through their
+hash, so two versions of any size are compared in little memory.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +41,8 @@ class VersionDiff:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     added_examples: list[str] = field(default_factory=list)
     removed_examples: list[str] = field(default_factory=list)
+    # URL → field → a word-level excerpt of what changed in the text ("… [-old-] {+new+} …").
+    text_changes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,7 +117,43 @@ def diff_versions(
     if urls:
         old_rows, new_rows = _rows(layout.version(old), urls), _rows(layout.version(new), urls)
         result.examples = change_examples(wanted, old_rows, new_rows)
+        for url in wanted.get("content_hash", []):
+            if url in old_rows and url in new_rows:
+                changes = {
+                    name: word_diff(old_rows[url][name] or "", new_rows[url][name] or "")
+                    for name in TEXT_FIELDS
+                    if (old_rows[url][name] or "") != (new_rows[url][name] or "")
+                }
+                if changes:
+                    result.text_changes[url] = changes
     return result
+
+
+# The fields content_hash covers: what a reader sees change.
+TEXT_FIELDS = ("title", "lead", "body")
+CONTEXT_WORDS = 6
+MAX_HUNKS = 3
+
+
+def word_diff(old: str, new: str) -> str:
+    """What changed from ``old`` to ``new``, word by word: a few words of context around each
+    change, ``[-removed-]`` and ``{+added+}``, at most ``MAX_HUNKS`` changes, "…" between."""
+    a, b = old.split(), new.split()
+    hunks = []
+    opcodes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    changes = [op for op in opcodes if op[0] != "equal"]
+    for tag, i1, i2, j1, j2 in changes[:MAX_HUNKS]:
+        before = " ".join(a[max(0, i1 - CONTEXT_WORDS) : i1])
+        after = " ".join(a[i2 : i2 + CONTEXT_WORDS])
+        parts = [before]
+        if tag in ("replace", "delete"):
+            parts.append("[-" + " ".join(a[i1:i2]) + "-]")
+        if tag in ("replace", "insert"):
+            parts.append("{+" + " ".join(b[j1:j2]) + "+}")
+        parts.append(after)
+        hunks.append(" ".join(p for p in parts if p))
+    more = f" … ({len(changes) - MAX_HUNKS} more)" if len(changes) > MAX_HUNKS else ""
+    return "… " + " … ".join(hunks) + " …" + more
 
 
 def format_diff(diff: VersionDiff) -> str:
@@ -128,5 +168,10 @@ def format_diff(diff: VersionDiff) -> str:
     for name, count in diff.fields.items():
         lines.append(f"  {name}: {count} row(s)")
         for example in diff.examples.get(name, []):
+            if name == "content_hash" and example["url"] in diff.text_changes:
+                lines.append(f"      {example['url']}:")
+                for text_field, excerpt in diff.text_changes[example["url"]].items():
+                    lines.append(f"        {text_field}: {excerpt}")
+                continue
             lines.append(f"      {example['url']}: {example['old']!r} → {example['new']!r}")
     return "\n".join(lines)
