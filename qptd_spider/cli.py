@@ -254,11 +254,15 @@ def _why_failed(run: Any) -> str:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    """List the kept versions, oldest first, with their counts and runs."""
-    from .dataset.versions import current_version, list_versions
+    """List every version the dataset has had, oldest first, with their counts and runs;
+    versions whose files were pruned are marked so."""
+    from .dataset.versions import current_version, read_history, version_ids
 
     layout = _layout(args)
-    versions = list_versions(layout)
+    versions = read_history(layout)
+    kept = set(version_ids(layout))
+    for manifest in versions:
+        manifest["kept"] = manifest["version"] in kept
     if args.json:
         sys.stdout.write(json.dumps(versions, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -274,10 +278,12 @@ def cmd_versions(args: argparse.Namespace) -> int:
         runs = ", ".join(r.get("run_id", "?") for r in manifest.get("runs", [])) or "-"
         kind = manifest.get("kind", "merge")
         extra = f" → {manifest['rolled_back_to']}" if kind == "rollback" else ""
+        pruned = "" if manifest["kept"] else "  (files pruned)"
         print(
             f"{mark} {manifest['version']}  {manifest.get('merged_at', '?')}  {kind}{extra}  "
             f"+{manifest.get('added', 0)} ~{manifest.get('updated', 0)} "
             f"={manifest.get('unchanged', 0)}  total {manifest.get('total', 0)}  runs: {runs}"
+            f"{pruned}"
         )
     return 0
 

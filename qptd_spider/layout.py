@@ -135,6 +135,11 @@ class ExportsLayout:
         return self.root / "hf-builds"
 
     @property
+    def history(self) -> Path:
+        """Every version ever made, one summary line each: pruning never touches it."""
+        return self.root / "history.jsonl"
+
+    @property
     def report_html(self) -> Path:
         return self.root / "report.html"
 

@@ -1001,3 +1001,39 @@ def test_diff_shows_a_changed_body_as_a_word_level_excerpt(
     context = " ".join(words[:5])
     assert f"body: … {context} [-{words[5]}-] {{+SỬA+}} {' '.join(words[6:12])} …" in out
     assert "'old':" not in out and f"{first[0]['url']}:" in out
+
+
+def test_the_history_outlives_pruned_versions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: the changelog and `qptd versions` kept the last 5 versions only; four
+    rollbacks pushed the first merge out of the card."""
+    rows = items()
+    layout = layout_at(tmp_path)
+    for k in range(4):  # four merges, each adding three articles
+        batch = rows[3 * k : 3 * k + 3]
+        merge_files(
+            tmp_path, [write_run(tmp_path / f"r{k}.parquet", batch)], f"v{k}", keep_versions=2
+        )
+    assert main(["rollback", "v2", "--exports", str(tmp_path), "--keep", "2"]) == 0
+    capsys.readouterr()
+    assert len(list_versions(layout)) == 2  # files of two versions kept
+    assert main(["versions", "--exports", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] if line.startswith("*") else line.split()[0] for line in lines][:4] == [
+        "v0",
+        "v1",
+        "v2",
+        "v3",
+    ]
+    assert len(lines) == 5 and lines[-1].startswith("* ") and "rollback → v2" in lines[-1]
+    assert [("(files pruned)" in line) for line in lines] == [True, True, True, False, False]
+    card = (export_hf(layout).folder / "README.md").read_text(encoding="utf-8")
+    changelog = [line for line in card.splitlines() if line.startswith("| `v")]
+    assert [line.split("|")[1].strip() for line in changelog][-4:] == [
+        "`v3`",
+        "`v2`",
+        "`v1`",
+        "`v0`",
+    ]
+    assert "| `v0` |" in card and "| 3 |" in changelog[-1]

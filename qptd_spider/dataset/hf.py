@@ -36,8 +36,8 @@ from .stats import version_stats
 from .versions import (
     DatasetError,
     current_version,
-    list_versions,
     load_manifest,
+    read_history,
     version_files,
     writer_lock,
 )
@@ -150,7 +150,7 @@ def export_hf(layout: ExportsLayout, note: str | None = None, check: bool = Fals
         if not is_portal_target(target) and note != target_note(target):
             note = target_note(target) + "\n\n" + note
         header = card_data(stats, configs, pretty_name_of(target)).to_yaml()
-        history = list_versions(layout)[-5:]
+        history = read_history(layout)  # the whole history, whatever versions are kept
         body = card_body(stats, manifest, note, configs, _example(version), history)
         card = DatasetCard(f"---\n{header}\n---\n\n{body}")
         atomic_write_text(staging / "README.md", str(card))

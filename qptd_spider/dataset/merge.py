@@ -53,6 +53,7 @@ from .versions import (
     load_manifest,
     new_version_id,
     prune,
+    record_history,
     switch_current,
     version_files,
     version_time,
@@ -602,6 +603,7 @@ def merge(
             # and merging them again changes nothing (their rows are unchanged).
             staging.rename(layout.version(new_id))
             switch_current(layout, layout.version(new_id))
+            record_history(layout, result.as_dict())
         done_in = result.version or (previous.name if previous else "")
         for run in inputs.runs:
             run.mark_merged(done_in or "(nothing new)")

@@ -246,6 +246,40 @@ def list_versions(layout: ExportsLayout) -> list[dict[str, Any]]:
     return sorted(manifests, key=lambda m: (merge_time(m), m["version"]))
 
 
+# What a history line keeps of a manifest: what the version did, not its file lists.
+_HISTORY_DROPS = ("files", "index", "examples", "run_files")
+
+
+def record_history(layout: ExportsLayout, manifest: dict[str, Any]) -> None:
+    """Append the summary of a version just made current to the dataset's history."""
+    line = {k: v for k, v in manifest.items() if k not in _HISTORY_DROPS}
+    data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    try:
+        with layout.history.open("ab") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise OutputWriteError(layout.history, exc) from exc
+
+
+def read_history(layout: ExportsLayout) -> list[dict[str, Any]]:
+    """Every version the dataset has had, oldest first: the history file, and any kept
+    version it lacks (made by an older qptd); a torn last line is skipped."""
+    found: dict[str, dict[str, Any]] = {}
+    if layout.history.is_file():
+        for line in layout.history.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a crash: that version is still in versions/
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                found[entry["version"]] = entry
+    for manifest in list_versions(layout):
+        found.setdefault(manifest["version"], manifest)
+    return sorted(found.values(), key=lambda m: (merge_time(m), m["version"]))
+
+
 def merge_time(manifest: dict[str, Any]) -> datetime:
     """When a version was made (its manifest's ``merged_at``; the oldest time if unreadable).
     Compared as times: manifests of older qptd are to the second, newer ones to the
@@ -368,5 +402,6 @@ def rollback(layout: ExportsLayout, version_id: str, keep: int) -> dict[str, Any
         atomic_write_json(staging / MANIFEST, manifest)
         staging.rename(layout.version(new_id))
         switch_current(layout, layout.version(new_id))
+        record_history(layout, manifest)
         prune(layout, keep)
         return manifest
