@@ -14,7 +14,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
-from twisted.internet.error import ConnectionLost, TimeoutError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 from twisted.web.http import _DataLoss
@@ -243,3 +249,42 @@ def test_retry_failed_refuses_a_file_of_several_targets_or_another_base_url(
     assert main(["retry-failed", str(replica), "--base-url", "https://quocphongthudo.vn"]) == 2
     err = capsys.readouterr().err
     assert "failures of http://127.0.0.1:8123, not of --base-url https://quocphongthudo.vn" in err
+
+
+def _named(name: str) -> Exception:
+    """An exception of a class called ``name`` (Scrapy's newer wrappers are read by name)."""
+    return type(name, (Exception,), {})()
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (TCPTimedOutError(), "timeout"),
+        (ConnectionLost(), "connection_lost"),
+        (DNSLookupError(), "dns"),
+        (ConnectError(), "connect"),
+        (IgnoreRequest("Response too big: DOWNLOAD_MAXSIZE exceeded"), "too_large"),
+        (IgnoreRequest("The URL time budget was used up"), "time_budget"),
+        (IgnoreRequest("Request limit reached"), "limit"),
+        (IgnoreRequest("Filtered: not allowed by the target"), "offsite"),
+        (IgnoreRequest("OFFSITE request"), "offsite"),
+        (IgnoreRequest("Redirect to a page seen before"), "redirect_loop"),
+        (IgnoreRequest("something else"), "ignored"),
+        (_named("DownloadTimeoutError"), "timeout"),
+        (_named("ResponseDataLossError"), "data_loss"),
+        (_named("DownloadCancelledError"), "too_large"),
+        (_named("DownloadConnectionLostError"), "connection_lost"),
+        (_named("DownloadConnectionRefusedError"), "connect"),
+        (_named("DownloadFailedError"), "connection_lost"),
+        (_named("SomethingNewError"), "SomethingNewError"),
+    ],
+)
+def test_every_failure_kind_has_its_name(error: Exception, kind: str) -> None:
+    """One row per branch of failure_kind (the mutation run left most of them unguarded)."""
+    assert failure_kind(_failure(error)) == kind
+
+
+def test_a_response_failed_for_several_reasons_is_data_loss_if_one_is() -> None:
+    reasons = [_failure(ConnectionLost()), _failure(_DataLoss())]
+    assert failure_kind(_failure(ResponseFailed(reasons))) == "data_loss"
+    assert failure_kind(_failure(ResponseFailed([]))) == "connection_lost"
