@@ -5,6 +5,7 @@ written once by that code, from the small dataset below, and is never regenerate
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,20 @@ def test_the_template_is_package_data_read_through_importlib_resources() -> None
     assert text.startswith("# Dataset Card for ${pretty_name}\n")
     fields = card_module.card_template().get_identifiers()
     assert len(fields) == 26 and card_module.card_template().is_valid()
+
+
+def test_the_citation_names_the_crawl_year_and_the_user_agents_project(
+    fixed_version: None,
+) -> None:
+    """Issue 24: the citation year was the newest article's, and the card and the crawler's
+    User-Agent named two different project URLs."""
+    from qptd_spider import settings
+
+    data = small_dataset()
+    data["stats"].last_published = "2019-12-31T23:00:00+07:00"
+    data["stats"].last_crawled = "2026-11-30T10:00:00+00:00"
+    card = card_body(**data)
+    assert "@misc{qptd_articles_2026," in card and "year         = {2026}," in card
+    urls = set(re.findall(r"https://github\.com/[\w-]+/[\w-]+", card))
+    ua_urls = set(re.findall(r"https://github\.com/[\w-]+/[\w-]+", settings.USER_AGENT))
+    assert urls == ua_urls and len(urls) == 1

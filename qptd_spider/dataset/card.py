@@ -28,14 +28,14 @@ from typing import Any
 import datasets
 from huggingface_hub import DatasetCardData
 
-from .. import __version__
+from .. import PROJECT_URL, __version__
 from ..schema import article_schema, load_schema
 from .stats import KEY_FIELDS, DatasetStats
 
 PRETTY_NAME = "Quốc phòng Thủ đô news articles"
 REPO_PLACEHOLDER = "ORG/NAME"
 PORTAL = "https://quocphongthudo.vn"
-CODE_URL = "https://github.com/qptd/qptd"
+CODE_URL = PROJECT_URL
 DEFAULT_NOTE = (
     "Crawled from the news portal of Quốc phòng Thủ đô (quocphongthudo.vn / qptd.com.vn), "
     "the newspaper of the Hanoi Capital Command."
@@ -279,8 +279,9 @@ def card_body(
         "byline_kinds": joined(stats.byline_kinds),
         "parser_versions": joined(stats.parser_versions, code=True),
         "people": f"{next((c.rows for c in configs if c.name == 'people'), 0):,}",
-        # The year of the last article names the citation.
-        "citation_year": (stats.last_published or stats.last_crawled or "????")[:4],
+        # The year the data was crawled names the citation (what a reader cites is this
+        # copy, made then), not the year of the newest article.
+        "citation_year": (stats.last_crawled or stats.last_published or "????")[:4],
         "changelog": changelog(history or [manifest]),
     }
     return card_template().substitute(
