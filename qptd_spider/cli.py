@@ -193,6 +193,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 )
             elif run.status == "running":
                 print(f"skipped: run {run.run_id} is still running")
+            elif not run.for_dataset and not run.merged_into:
+                print(f"skipped: run {run.run_id} is not for the dataset (-a dataset=0)")
         if not chosen:
             print(f"nothing to merge: no run waiting in {layout.runs}")
             for root, waiting in _other_roots_waiting(layout):

@@ -125,6 +125,11 @@ class Run:
         return next(iter(ids)) if len(ids) == 1 else None
 
     @property
+    def for_dataset(self) -> bool:
+        """False for a crawl made with ``-a dataset=0``: no merge takes it."""
+        return all(r.get("for_dataset", True) is not False for r in self.records)
+
+    @property
     def target(self) -> dict[str, Any]:
         return dict(self.records[0].get("target") or {}) if self.records else {}
 
@@ -250,7 +255,7 @@ def find_run(layout: ExportsLayout, run_id: str) -> Run:
 def pending_runs(layout: ExportsLayout, include_failed: bool = False) -> list[Run]:
     """Runs whose articles are waiting for ``qptd merge``, oldest first."""
     wanted = (*MERGEABLE, "failed") if include_failed else MERGEABLE
-    return [r for r in list_runs(layout) if r.status in wanted and r.journals]
+    return [r for r in list_runs(layout) if r.status in wanted and r.journals and r.for_dataset]
 
 
 def journal_waiting_run_ids(layout: ExportsLayout) -> set[str]:
@@ -259,5 +264,5 @@ def journal_waiting_run_ids(layout: ExportsLayout) -> set[str]:
     return {
         r.run_id
         for r in list_runs(layout)
-        if r.status in ("running", *MERGEABLE) and not r.merged_into
+        if r.status in ("running", *MERGEABLE) and not r.merged_into and r.for_dataset
     }

@@ -375,3 +375,32 @@ def test_a_damaged_crawl_state_at_crawl_start_is_one_line(
     assert last.startswith(
         f"qptd crawl: the crawl state {exports / 'crawl-state.sqlite'} is damaged"
     )
+
+
+def test_a_feed_crawl_says_it_waits_for_merge_and_dataset_0_keeps_it_out(
+    start_replica: StartReplica, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a one-off `scrapy crawl qptd -O out.csv` was merged into the dataset by
+    the next `qptd merge` without a word."""
+    server = start_replica(5)
+    exports = tmp_path / "exports"
+    feed = _run(_command(server, exports, output=tmp_path / "one.jsonl"))
+    assert feed.returncode == 0, feed.stderr[-2000:]
+    last = feed.stderr.strip().splitlines()[-1]
+    assert "article(s) of this crawl's feed also wait for `qptd merge`" in last
+    assert last.endswith("`-a dataset=0` for a crawl no merge takes")
+    own = crawl_command(
+        tmp_path / "two.jsonl",
+        {"base_url": server.base_url, "dataset": "0", "full": "1"},
+        {**isolated_crawl_settings(tmp_path), "QPTD_EXPORTS": str(exports)},
+    )
+    alone = _run(own)
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    assert "not for the dataset (-a dataset=0)" in alone.stderr.strip().splitlines()[-1]
+    assert main(["merge", "--exports", str(exports)]) == 0
+    merged = read_dataset(ExportsLayout(exports))
+    assert merged.num_rows == 5  # the first crawl's articles, once
+    runs = sorted(p.name for p in (exports / "runs").iterdir())
+    assert main(["merge", "--exports", str(exports)]) == 0
+    out = capsys.readouterr().out
+    assert f"skipped: run {runs[-1]} is not for the dataset (-a dataset=0)" in out

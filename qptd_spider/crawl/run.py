@@ -368,6 +368,8 @@ class RunExtension:
             "counts": {},
             "politeness": {},
             "merged_into": None,
+            # `-a dataset=0`: a crawl of one's own, that no `qptd merge` takes.
+            "for_dataset": bool(getattr(getattr(spider, "args", None), "dataset", True)),
         }
 
     # -- during --------------------------------------------------------------------------
@@ -455,6 +457,7 @@ class RunExtension:
         self._write_quietly(run.paths["report"], report)
         self._write_quietly(run.paths["stats"], _jsonable_stats(stats.get_stats(), reason))
         self._write_quietly(run.files.record, record)
+        self._say_where_the_articles_go(record)
         if run.state is not None:
             run.state.close()
         for lock in reversed(self._locks):
@@ -467,6 +470,28 @@ class RunExtension:
             logger.error("%s", exc)
             assert self.crawler.stats is not None
             self.crawler.stats.set_value("qptd/output/failed", str(exc))
+
+    def _say_where_the_articles_go(self, record: dict[str, Any]) -> None:
+        """The crawl's last line: whether its articles join the dataset at the next merge
+        (a feed crawl's too, which its user may not expect)."""
+        journaled = record["counts"].get("journaled", 0)
+        if not record.get("for_dataset", True):
+            logger.warning(
+                "run %s is not for the dataset (-a dataset=0): no `qptd merge` takes its "
+                "%d article(s)",
+                record["run_id"],
+                journaled,
+            )
+        elif record.get("feeds") and journaled:
+            logger.warning(
+                "the %d article(s) of this crawl's feed also wait for `qptd merge` of %s (run "
+                "%s): they will join the dataset; `-a dataset=0` for a crawl no merge takes",
+                journaled,
+                self.run.layout.root,
+                record["run_id"],
+            )
+        elif journaled:
+            logger.info("run %s: %d article(s) wait for `qptd merge`", record["run_id"], journaled)
 
     def _say_what_incremental_did(self, report: dict[str, Any]) -> None:
         summary = report["incremental"]

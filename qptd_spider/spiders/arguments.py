@@ -28,6 +28,8 @@ class SpiderArguments:
     categories: tuple[str, ...] = ()
     full: bool = False
     retry_failed: tuple[Path, ...] = ()
+    # False: a one-off crawl (a feed of one's own) that no `qptd merge` takes.
+    dataset: bool = True
     given: dict[str, str] = field(default_factory=dict)
 
     NAMES = (
@@ -38,6 +40,7 @@ class SpiderArguments:
         "categories",
         "full",
         "retry_failed",
+        "dataset",
     )
 
 
@@ -112,5 +115,6 @@ def parse_arguments(raw: dict[str, Any]) -> SpiderArguments:
         categories=categories,
         full=_flag("full", ours.get("full", False)),
         retry_failed=retry,
+        dataset=_flag("dataset", ours.get("dataset", True)),
         given={k: str(v) for k, v in ours.items()},
     )
