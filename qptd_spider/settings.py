@@ -1,7 +1,8 @@
 """Scrapy settings for qptd. Defaults are polite to the live portal; replica runs raise
 concurrency from the command line (the test harness's ``REPLICA_CRAWL_SETTINGS``)."""
 
-from qptd_spider import PROJECT_URL, __version__
+import qptd_spider
+from qptd_spider import __version__
 
 BOT_NAME = "qptd"
 SPIDER_MODULES = ["qptd_spider.spiders"]
@@ -9,7 +10,7 @@ NEWSPIDER_MODULE = "qptd_spider.spiders"
 COMMANDS_MODULE = "qptd_spider.commands"
 
 # Who we are and how to reach us: the portal's operators should be able to ask us to stop.
-QPTD_CONTACT_URL = PROJECT_URL
+QPTD_CONTACT_URL = qptd_spider.PROJECT_URL
 USER_AGENT = f"qptd/{__version__} (research crawler; +{QPTD_CONTACT_URL})"
 
 # -- where things go ------------------------------------------------------------------------

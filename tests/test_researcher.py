@@ -242,8 +242,9 @@ def test_the_card_validates_and_follows_the_hub_template(exported: Path) -> None
     bibtex = re.search(r"```bibtex\n(.*?)```", card.text, re.S)
     assert bibtex is not None
     assert "author" in bibtex.group(1) and f"datasets/{REPO_PLACEHOLDER}" in bibtex.group(1)
-    last_year = version_stats(current_version(ExportsLayout(exported))).last_published
-    assert f"year         = {{{str(last_year)[:4]}}}" in bibtex.group(1)
+    # The citation names the year the copy was made (its last crawl), not the newest article.
+    crawl_year = version_stats(current_version(ExportsLayout(exported))).last_crawled
+    assert f"year         = {{{str(crawl_year)[:4]}}}" in bibtex.group(1)
     example = re.search(r"```json\n(.*?)```", card.text, re.S)
     assert example is not None and json.loads(example.group(1))["url"].startswith("https://")
     assert "Asia/Ho_Chi_Minh" in card.text and "published_date" in card.text
