@@ -10,19 +10,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 import urllib.request
 import zlib
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from qptd_harness.loopback import LoopbackServer
 from qptd_harness.replica import Portal
 from qptd_harness.runner import PROJECT_ROOT, crawl_command
 from qptd_spider.cli import main
@@ -417,20 +417,14 @@ def _reencode(path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
     return codecs.BOM_UTF16_BE + page.encode("utf-16-be"), {"Content-Type": "text/html"}
 
 
-class _ReencodingProxy(ThreadingHTTPServer):
+class _ReencodingProxy(LoopbackServer):
     """In front of a replica: every article page in another charset (``_reencode``)."""
-
-    daemon_threads = True
 
     def __init__(self, upstream: str):
         self.upstream = urlsplit(upstream).netloc
         self.reencoded = 0
         self.forms: set[int] = set()
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__("127.0.0.1", 0, _ProxyHandler)
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -470,8 +464,7 @@ def test_a_reparse_of_pages_in_other_charsets_reproduces_the_crawls_rows(
     # or UTF-16 page the crawl read right came back as mojibake, and merge took it.
     server = start_replica(15)
     proxy = _ReencodingProxy(server.base_url)
-    proxy_thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    proxy_thread.start()
+    proxy.start_in_thread()
     try:
         exports = tmp_path / "exports"
         done = _crawl(proxy, exports)

@@ -21,11 +21,12 @@ server could send.
 from __future__ import annotations
 
 import gzip
-import threading
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .loopback import LoopbackServer
 
 _PAGE = (
     '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'
@@ -136,9 +137,8 @@ def _bomb(size: int) -> bytes:
     return gzip.compress(b" " * size, compresslevel=9)
 
 
-class HostileServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class HostileServer(LoopbackServer):
+    thread_name = "hostile-site"
 
     def __init__(
         self,
@@ -154,23 +154,7 @@ class HostileServer(ThreadingHTTPServer):
         self.crawl_delay = crawl_delay
         self.bomb_bytes = bomb_bytes
         self.paths: list[str] = []  # every path asked for, in order
-        super().__init__((host, port), _Handler)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start_in_thread(self) -> threading.Thread:
-        # shutdown() waits for the serve loop to look, once per poll interval: the default
-        # 0.5 s was half a second at the end of every test that started a server.
-        thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-        )
-        thread.start()
-        return thread
+        super().__init__(host, port, _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):

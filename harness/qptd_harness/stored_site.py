@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .replica.server import _require_loopback
+from .loopback import LoopbackServer
 from .shared_evidence import REAL_CMS, SHARED_PORTAL
 
 __all__ = ["REAL_CMS", "SHARED_PORTAL", "StoredSiteServer", "load_site"]
@@ -64,40 +64,21 @@ def load_site(folder: Path) -> dict[str, StoredResponse]:
     return site
 
 
-class StoredSiteServer(ThreadingHTTPServer):
+class StoredSiteServer(LoopbackServer):
     """Serves one stored site; ``port=0`` picks a free port (see ``.base_url``)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    thread_name = "stored-site"
 
     def __init__(
         self, folder: Path, host: str = "127.0.0.1", port: int = 0, missing: str = "404"
     ) -> None:
-        _require_loopback(host)
         if missing not in ("404", "redirect"):
             raise ValueError(f"missing must be '404' or 'redirect', not {missing!r}")
         self.site = load_site(folder)
         self.missing = missing
         self.requested: list[str] = []
         self._lock = threading.Lock()
-        super().__init__((host, port), _Handler)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start_in_thread(self) -> threading.Thread:
-        # shutdown() waits for the serve loop to look, once per poll interval: the default
-        # 0.5 s was half a second at the end of every test that started a server.
-        thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="stored-site",
-            daemon=True,
-        )
-        thread.start()
-        return thread
+        super().__init__(host, port, _Handler)
 
     def note(self, path: str) -> None:
         with self._lock:

@@ -29,7 +29,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 # Vietnamese family names: a closed list of about a hundred and thirty covers nearly everyone
 # (with the common names of the northern minorities). A surname is strong evidence of a
-# person; a pen name without one ("Thu Thủy", "Trường Giang") is still a name.
+# person; a pen name without one ("Thu Thủy", "Trường Lâm") is still a name.
 SURNAMES = _words(
     """
     Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Lâm
@@ -375,7 +375,7 @@ UNIT_HEADS = (
     "Hạm đội", "Binh đoàn", "Bộ Chỉ huy", "Cụm", "Chi cục", "Chi nhánh", "Ban Chỉ huy",
     "Phòng khám", "BV", "ĐH", "Trạm y tế",
 )  # fmt: skip
-# Heads that are also names ("Trường Giang", "Đoàn Khải", "Nguyên Thảo", "Phó Đức Phương"): in a
+# Heads that are also names ("Trường Lâm", "Đoàn Khải", "Nguyên Thảo", "Phó Đức Phương"): in a
 # name-shaped phrase they open a unit or a position only before another head word.
 NAME_LIKE_HEADS = _words("Trường Đoàn Khoa Hội Nguyên Phó Chánh Ban Kho Hệ Lớp Khối Vùng Cụm")
 

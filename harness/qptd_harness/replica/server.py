@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import json
 import socket
 import struct
@@ -14,10 +13,11 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..loopback import LoopbackServer
 from . import real_template, render
 from .content import CATEGORY_BY_PATH, Portal
 from .faults import FaultPlan
@@ -27,20 +27,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _NEVER_FAULTED = ("/robots.txt", "/sitemap", "/__truth__")
 
 
-def _require_loopback(host: str) -> None:
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(f"the replica binds to loopback only, not {host!r}")
-
-
-class ReplicaServer(ThreadingHTTPServer):
+class ReplicaServer(LoopbackServer):
     """Serves one synthetic portal; ``port=0`` picks a free port (see ``.base_url``)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    thread_name = "qptd-replica"
 
     def __init__(
         self,
@@ -50,19 +40,13 @@ class ReplicaServer(ThreadingHTTPServer):
         port: int = 0,
         faults: FaultPlan | None = None,
     ):
-        _require_loopback(host)
         self.portal = portal
         self.variants = variants or Variants()
         self.faults = faults
         self.requests_served = 0
         self.served_by_kind: Counter[str] = Counter()
         self._count_lock = threading.Lock()
-        super().__init__((host, port), ReplicaHandler)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(host, port, ReplicaHandler)
 
     def count(self) -> None:
         with self._count_lock:
@@ -76,18 +60,6 @@ class ReplicaServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Injected resets and clients that time out leave broken sockets: expected here.
         pass
-
-    def start_in_thread(self) -> threading.Thread:
-        # shutdown() waits for the serve loop to look, once per poll interval: the default
-        # 0.5 s was half a second at the end of every test that started a server.
-        thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="qptd-replica",
-            daemon=True,
-        )
-        thread.start()
-        return thread
 
     def truth_lines(self) -> Iterator[str]:
         for i in range(self.portal.n_articles):
