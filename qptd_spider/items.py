@@ -89,3 +89,13 @@ def item_record(item: Any) -> dict[str, Any]:
             value = dict(value)
         record[name] = value
     return record
+
+
+def article_identity(article_id: str | None, content_hash: str | None) -> str | None:
+    """What makes two rows one article (the portal serves some under two paths): the CMS's
+    id, else the same text; None when neither is known."""
+    if article_id:
+        return "id:" + article_id
+    if content_hash:
+        return "text:" + content_hash
+    return None

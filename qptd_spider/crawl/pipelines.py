@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from ..fileio import JsonLinesWriter, OutputWriteError
-from ..items import item_record
+from ..items import article_identity, item_record
 from ..normalize import article
 from ..schema import validation_errors
 from .monitoring import FILL_FIELDS
@@ -189,8 +189,10 @@ class SameArticlePipeline(StatsPipeline):
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        key = adapter.get("article_id") or f"text:{adapter.get('content_hash')}"
+        key = article_identity(adapter.get("article_id"), adapter.get("content_hash"))
         url = str(adapter.get("url"))
+        if key is None:
+            return item  # nothing says it is another row's article
         first = self._first_url.setdefault(key, url)
         if first == url and url not in self._exported:
             self._exported.add(url)

@@ -18,10 +18,8 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
+from ..items import article_identity
 from ..urls import category_path_of
-
-_ID = "id:"
-_TEXT = "text:"
 
 
 class ArticleKeys:
@@ -40,14 +38,14 @@ class ArticleKeys:
         for other in others:
             self._key_by_url.setdefault(other, url)
             self._urls.setdefault(url, set()).add(other)
-        identity = _identity(article_id, content_hash)
+        identity = article_identity(article_id, content_hash)
         if identity is not None:
             self._key_by_identity.setdefault(identity, url)
 
     def key_of(self, url: str, article_id: str | None, content_hash: str | None) -> str:
         """The URL the article of this row is kept under (and remember ``url`` as one of
         its URLs)."""
-        identity = _identity(article_id, content_hash)
+        identity = article_identity(article_id, content_hash)
         key = self._key_by_url.get(url)
         if key is None and identity is not None:
             key = self._key_by_identity.get(identity)
@@ -103,11 +101,3 @@ class ArticleKeys:
         index = table.schema.get_field_index("other_urls")
         field = table.schema.field(index)
         return table.set_column(index, field, pa.array(values, type=field.type))
-
-
-def _identity(article_id: str | None, content_hash: str | None) -> str | None:
-    if article_id:
-        return _ID + article_id
-    if content_hash:
-        return _TEXT + content_hash
-    return None
